@@ -1,0 +1,187 @@
+"""Fixtures: the shipped data (or a copy to break), the app, and a real server
+driven by headless Chromium that fails on console errors and outside requests."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from webmap import create_app
+from webmap.catalogue import load_catalogue
+from webmap.settings import PROJECT_ROOT, load_settings
+
+DATA = PROJECT_ROOT / "data"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("WEBMAP_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    return load_catalogue(DATA)
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A writable copy of the shipped data folder, for tests that change or break it."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target
+
+
+def edit_json(path: Path, change: Callable[[dict], object]) -> None:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    change(doc)
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.fixture
+def app(tmp_path):
+    return create_app(load_settings(tiles="none", cache_dir=tmp_path / "cache"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# ---------------------------------------------------------------------------
+# A real server process and a real browser
+
+
+class LiveServer:
+    def __init__(self, data_dir: Path, tmp: Path, tiles: str = "none"):
+        env = {**os.environ, "WEBMAP_DATA_DIR": str(data_dir), "WEBMAP_TILES": tiles,
+               "WEBMAP_CACHE_DIR": str(tmp / "cache"), "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "webmap.cli", "serve", "--host", "127.0.0.1", "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=PROJECT_ROOT,
+        )
+        # The first line is the URL; if the process dies instead, fail with what it said.
+        line = self.proc.stdout.readline()
+        if "http://" not in line:
+            rest = self.proc.stdout.read() if self.proc.poll() is not None else ""
+            self.stop()
+            raise RuntimeError(f"server did not start:\n{line}{rest}")
+        self.url = line.strip().split()[-1].rstrip("/")
+        self.origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.url))
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture
+def serve(tmp_path) -> Iterator[Callable[..., LiveServer]]:
+    servers: list[LiveServer] = []
+
+    def start(data_dir: Path = DATA, tiles: str = "none") -> LiveServer:
+        server = LiveServer(data_dir, tmp_path, tiles)
+        servers.append(server)
+        return server
+
+    yield start
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture
+def server(serve) -> LiveServer:
+    return serve()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}; install Debian's chromium (see README)")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class PageWatch:
+    """Everything a page did that a test must not ignore."""
+
+    def __init__(self):
+        self.console_errors: list[str] = []
+        self.outside_requests: list[str] = []
+        self.dialogs: list[str] = []
+
+
+def _blank_tile() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (256, 256), (238, 240, 236)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def open_page(browser) -> Iterator[Callable[..., tuple]]:
+    """open_page(server, path, width=1440, height=900, allow_hosts=()) -> (page, watch).
+
+    Any request to a host other than the app (and ``allow_hosts``, which are answered
+    locally with a blank tile) is aborted and recorded; console errors, page errors
+    and dialogs (alert/confirm) are recorded. At the end of the test all must be empty."""
+    watches: list[PageWatch] = []
+    contexts = []
+    blank_png = _blank_tile()
+
+    def opener(server: LiveServer, path: str = "/", width: int = 1440, height: int = 900,
+               allow_hosts: tuple[str, ...] = (), wait_ready: bool = True):
+        ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                  service_workers="block")
+        contexts.append(ctx)
+        page = ctx.new_page()
+        watch = PageWatch()
+        watches.append(watch)
+
+        def route(r):
+            url = r.request.url
+            if url.startswith(server.origin + "/") or url.startswith("data:"):
+                return r.continue_()
+            host = urlsplit(url).hostname or ""
+            if host in allow_hosts:
+                return r.fulfill(status=200, content_type="image/png", body=blank_png)
+            watch.outside_requests.append(url)
+            return r.abort()
+
+        page.route("**/*", route)
+        page.on("console", lambda m: m.type == "error" and watch.console_errors.append(m.text))
+        page.on("pageerror", lambda e: watch.console_errors.append(f"pageerror: {e}"))
+        page.on("dialog", lambda d: (watch.dialogs.append(d.message), d.dismiss()))
+        page.goto(server.url + path)
+        if wait_ready:
+            page.wait_for_selector("body[data-state=ready]", timeout=15_000)
+        return page, watch
+
+    yield opener
+    for ctx in contexts:
+        ctx.close()
+    for w in watches:
+        assert w.console_errors == [], f"browser console errors: {w.console_errors}"
+        assert w.outside_requests == [], f"requests left the machine: {w.outside_requests}"
+        assert w.dialogs == [], f"a dialog was opened (injected script ran?): {w.dialogs}"
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path

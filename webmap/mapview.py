@@ -1,0 +1,135 @@
+"""Build the map page's Leaflet map with Folium, and the small no-JavaScript
+locator map used on site pages. No Flask here: callers pass in the URLs.
+
+Folium draws the frame (tiles, district outline, one overlay per layer, layer
+control, initial view); the markers are added in the browser from the JSON API
+(``static/map.js``), so the HTML stays the same size whatever the number of sites.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+from shapely.geometry.base import BaseGeometry
+
+from .catalogue import Catalogue
+
+# Basemaps this build knows. ``hosts`` is every host the browser will contact for them.
+TILE_PROVIDERS = {
+    "osm": {
+        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        "max_zoom": 19,
+        "hosts": ["tile.openstreetmap.org"],
+    },
+    "none": None,
+}
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """The three pieces of Folium's page we embed in our own template."""
+
+    header: str
+    body: str
+    script: str
+    map_name: str
+    groups: dict[str, str]
+
+
+class _Handles(MacroElement):
+    """Publishes the JS names Folium chose, so our script can find the map and overlays."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        window.WEBMAP_HANDLES = {map: {{ this._parent.get_name() }}, groups: {
+        {%- for lid, name in this.groups.items() %}{{ lid|tojson }}: {{ name }},{% endfor %}}};
+        {% endmacro %}"""
+    )
+
+    def __init__(self, groups: dict[str, str]):
+        super().__init__()
+        self._name = "WebmapHandles"
+        self.groups = groups
+
+
+def build_map(catalogue: Catalogue, tiles: str, leaflet_js: str, leaflet_css: str) -> MapParts:
+    provider = TILE_PROVIDERS[tiles]
+    minx, miny, maxx, maxy = catalogue.boundary.bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None)
+    # Per-map asset lists (Folium's defaults are class-level CDN links shared by every map).
+    m.default_js = [("leaflet", leaflet_js)]
+    m.default_css = [("leaflet_css", leaflet_css)]
+    if provider:
+        folium.TileLayer(
+            tiles=provider["url"], attr=provider["attribution"], max_zoom=provider["max_zoom"],
+            name="OpenStreetMap", control=False,
+        ).add_to(m)
+
+    folium.GeoJson(
+        catalogue.boundary_geojson,
+        name="boundary",
+        control=False,
+        interactive=False,
+        style_function=lambda _: {"color": "#37474f", "weight": 2, "dashArray": "6 4", "fillOpacity": 0.03},
+    ).add_to(m)
+
+    groups: dict[str, str] = {}
+    counts = catalogue.layer_counts()
+    for layer in catalogue.layers:
+        # Leaflet's layer control inserts names as HTML, so every data string is escaped here.
+        label = (
+            f'<span class="lc-swatch" style="background:{layer.colour}">{html.escape(layer.icon)}</span> '
+            f'{html.escape(layer.name.zh)} <span class="lc-count">{counts[layer.id]["located"]}</span>'
+        )
+        fg = folium.FeatureGroup(name=label, show=True).add_to(m)
+        groups[layer.id] = fg.get_name()
+
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    _Handles(groups).add_to(m)
+
+    root = m.get_root()
+    root.render()
+    return MapParts(
+        header=root.header.render(),
+        body=root.html.render(),
+        script=root.script.render(),
+        map_name=m.get_name(),
+        groups=groups,
+    )
+
+
+def locator_svg(boundary: BaseGeometry, lonlat: tuple[float, float] | None, radius_m: float | None,
+                width: int = 320) -> dict:
+    """Numbers for a small SVG map (district outline, the place, its uncertainty circle).
+
+    An equirectangular projection scaled by cos(latitude) is accurate to well under a
+    pixel at this size for a district 50 km across. Returns only numbers, so the
+    template can never be made to emit data text."""
+    minx, miny, maxx, maxy = boundary.bounds
+    k = math.cos(math.radians((miny + maxy) / 2))
+    pad = 8
+    scale = (width - 2 * pad) / ((maxx - minx) * k)
+    height = round((maxy - miny) * scale + 2 * pad)
+
+    def xy(lon: float, lat: float) -> tuple[float, float]:
+        return round(pad + (lon - minx) * k * scale, 1), round(pad + (maxy - lat) * scale, 1)
+
+    polys = boundary.geoms if boundary.geom_type == "MultiPolygon" else [boundary]
+    parts = []
+    for poly in polys:
+        for ring in [poly.exterior, *poly.interiors]:
+            pts = [xy(x, y) for x, y in ring.coords]
+            parts.append("M" + " L".join(f"{px},{py}" for px, py in pts) + " Z")
+    out = {"width": width, "height": height, "path": " ".join(parts), "point": None, "radius": None}
+    if lonlat:
+        out["point"] = xy(*lonlat)
+        if radius_m:
+            out["radius"] = round(radius_m / 111_320 * scale, 1)
+    return out

@@ -1,0 +1,149 @@
+"""The data contract: what a layer, a theme and a site look like.
+
+These pydantic models are the single description of the files under ``data/``;
+the loader (``catalogue.py``) uses them, ``docs/data.md`` explains them field by
+field. Cross-record rules (unique ids, known layers, coordinates inside the
+district, photo files present) live in the loader, because they need more than
+one record to check.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+HexColour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class Strict(BaseModel):
+    """Unknown fields are an error: a typo must not silently drop data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A text in both languages; neither may be empty."""
+
+    zh: NonEmpty
+    en: NonEmpty
+
+
+class Layer(Strict):
+    id: Slug
+    name: Text
+    description: Text
+    colour: HexColour
+    icon: Annotated[str, StringConstraints(min_length=1, max_length=2)]
+    order: int
+
+
+class Theme(Strict):
+    id: Slug
+    name: Text
+
+
+class Status(str, Enum):
+    historic = "historic"
+    open = "open"
+    operating = "operating"
+    under_construction = "under_construction"
+    completed = "completed"
+    planned = "planned"
+
+
+class Precision(str, Enum):
+    """How well a location is known, finest first."""
+
+    site = "site"
+    street = "street"
+    village = "village"
+    township = "township"
+    district = "district"
+
+
+class Location(Strict):
+    precision: Precision
+    source: NonEmpty
+    # Radius in metres within which the place is believed to be; required for every
+    # located place, because an "exact" pin is also only as good as its source.
+    uncertainty_m: Annotated[float, Field(gt=0, le=100_000)] | None = None
+    note: Text | None = None
+
+    @property
+    def approximate(self) -> bool:
+        return self.precision is not Precision.site
+
+
+class Fact(Strict):
+    label: Text
+    # The figure exactly as the article prints it ("2×100万千瓦", "4915").
+    value: NonEmpty
+    unit: Text | None = None
+
+
+class Photo(Strict):
+    # A file name inside data/photos/, or null when the article's photo is not available.
+    file: str | None = None
+    caption: Text
+    credit: Text
+
+    @field_validator("file")
+    @classmethod
+    def plain_file_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.(?:jpe?g|png|webp)", value, re.I):
+            raise ValueError("must be a plain file name in data/photos/ ending .jpg, .jpeg, .png or .webp")
+        return value
+
+
+class SchoolTrip(Strict):
+    suitable: bool
+    notes: Text
+
+
+class SiteProperties(Strict):
+    layer: Slug
+    name: Text
+    summary: Text
+    details: Text
+    facts: list[Fact] = []
+    status: Status
+    themes: list[Slug] = []
+    school_trip: SchoolTrip | None = None
+    location: Location
+    photos: list[Photo] = []
+    article_section: Text
+    # Where the article's wording differs from the official name (鸡儿崖乡 -> 鸦儿崖乡).
+    name_note: Text | None = None
+
+
+class PointGeometry(Strict):
+    type: Literal["Point"]
+    coordinates: tuple[float, float]
+
+
+class SiteFeature(Strict):
+    type: Literal["Feature"]
+    id: Slug
+    geometry: PointGeometry | None
+    properties: SiteProperties
+
+    @model_validator(mode="after")
+    def location_matches_geometry(self) -> SiteFeature:
+        loc = self.properties.location
+        if self.geometry is None and loc.precision is not Precision.district:
+            raise ValueError(
+                "geometry is null but location.precision is "
+                f"{loc.precision.value!r}; a place with no point must have precision 'district'"
+            )
+        if self.geometry is not None and loc.precision is Precision.district:
+            raise ValueError("precision 'district' means no point is known: geometry must be null")
+        if self.geometry is not None and loc.uncertainty_m is None:
+            raise ValueError("location.uncertainty_m is required for every located site")
+        return self

@@ -1,0 +1,48 @@
+"""The one settings object. Every value comes from an environment variable
+(``WEBMAP_*``) or its default; the CLI only overrides host and port."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WEBMAP_", frozen=True, extra="ignore")
+
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Folder with sites.geojson, layers.json, ...")
+    tiles: Literal["osm", "none"] = Field("osm", description="Basemap: 'osm' (OpenStreetMap) or 'none'")
+    host: str = Field("127.0.0.1", description="Address `webmap serve` listens on")
+    port: int = Field(8000, ge=0, le=65535, description="Port for `webmap serve`; 0 picks a free one")
+    secret_key: str = Field(
+        default_factory=lambda: secrets.token_hex(32),
+        description="Flask secret key; random per process when unset",
+    )
+    cache_dir: Path = Field(
+        PROJECT_ROOT / "instance" / "cache", description="Where generated photo thumbnails are kept"
+    )
+    assets_dir: Path = Field(
+        PROJECT_ROOT / "node_modules", description="npm-installed front-end libraries (npm ci)"
+    )
+
+
+def load_settings(**overrides) -> Settings:
+    """Read settings from the environment, turning pydantic's report into one clear line per bad value."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = "WEBMAP_" + "_".join(str(p) for p in err["loc"]).upper()
+            lines.append(f"{name}: {err['msg']} (got {err.get('input')!r})")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,38 @@
+"""One error type for the web layer, rendered as JSON under /api and as a page elsewhere."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, **detail):
+        super().__init__(message)
+        self.status, self.code, self.message, self.detail = status, code, message, detail
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _render(status: int, code: str, message: str, **detail):
+    if _wants_json():
+        return jsonify({"error": {"status": status, "code": code, "message": message, **detail}}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError):
+        return _render(exc.status, exc.code, exc.message, **exc.detail)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return _render(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        # Logged with its traceback for the operator; the user sees no internals.
+        app.logger.exception("unhandled error on %s", request.path)
+        return _render(500, "internal_error", "Something went wrong on our side.")
