@@ -14,10 +14,16 @@
   config.layers.forEach(function (l) { layersById[l.id] = l; });
   var statusEl = document.getElementById("status");
 
-  // Folium fits the view before our layout settles; measure again and fit the district.
-  map.invalidateSize();
-  map.fitBounds(config.bounds);
-  L.control.scale({imperial: false}).addTo(map);
+  // Folium fits the view before our layout settles; measure again and fit the district
+  // into the part of the map that the panel does not cover.
+  var phone = window.matchMedia("(max-width: 600px)").matches;
+  function fitDistrict() {
+    var panel = document.querySelector(".panel").getBoundingClientRect();
+    map.invalidateSize();
+    map.fitBounds(config.bounds, phone ? {paddingBottomRight: [0, panel.height + 8], paddingTopLeft: [8, 8]}
+                                       : {paddingTopLeft: [panel.right + 8, 16], paddingBottomRight: [16, 16]});
+  }
+  L.control.scale({imperial: false, position: "bottomright"}).addTo(map);
 
   /* el("p", {class: "x"}, "text", childNode, ...): strings become text nodes. */
   function el(tag, attrs) {
@@ -40,7 +46,26 @@
   }
   function km(metres) { return (metres / 1000).toFixed(1); }
 
-  function markerIcon(feature, layer) {
+  /* Several places can share one approximate point (e.g. the Heng'an New District proxy).
+   * Fan them out around it in screen pixels, so each can be tapped; the point itself and
+   * its uncertainty circle stay where the data puts them. */
+  function fanOffsets(features) {
+    var byPoint = {}, offsets = {};
+    features.forEach(function (f) {
+      var key = f.geometry.coordinates.join(",");
+      (byPoint[key] = byPoint[key] || []).push(f.id);
+    });
+    Object.keys(byPoint).forEach(function (key) {
+      var ids = byPoint[key], n = ids.length, r = n > 1 ? 14 + 4 * n : 0;
+      ids.forEach(function (id, i) {
+        var a = 2 * Math.PI * i / n - Math.PI / 2;
+        offsets[id] = [Math.round(r * Math.cos(a)), Math.round(r * Math.sin(a))];
+      });
+    });
+    return offsets;
+  }
+
+  function markerIcon(feature, layer, offset) {
     var p = feature.properties;
     var approx = p.location.precision !== "site";
     var node = el("span", {
@@ -50,8 +75,8 @@
       "data-precision": p.location.precision,
     }, layer.icon);
     node.style.setProperty("--layer", layer.colour);
-    return L.divIcon({html: node, className: "site-marker-wrap", iconSize: [34, 34], iconAnchor: [17, 17],
-                      popupAnchor: [0, -14]});
+    return L.divIcon({html: node, className: "site-marker-wrap", iconSize: [34, 34],
+                      iconAnchor: [17 - offset[0], 17 - offset[1]], popupAnchor: [offset[0], offset[1] - 14]});
   }
 
   function popupContent(feature) {
@@ -102,19 +127,22 @@
     return root;
   }
 
-  function addFeature(feature, markers) {
+  function addFeature(feature, markers, offset, circles) {
     var p = feature.properties, layer = layersById[p.layer], group = handles.groups[p.layer];
     var lonlat = feature.geometry.coordinates, latlng = [lonlat[1], lonlat[0]];
-    if (p.location.precision !== "site") {
+    var circleKey = [p.layer, lonlat, p.location.uncertainty_m].join("|");
+    if (p.location.precision !== "site" && !circles[circleKey]) {
+      circles[circleKey] = true;  // one circle per layer and area, however many places share it
       L.circle(latlng, {radius: p.location.uncertainty_m, color: layer.colour, weight: 1.5, dashArray: "5 5",
                         fillColor: layer.colour, fillOpacity: 0.08, interactive: false,
                         className: "uncertainty uncertainty-" + p.layer}).addTo(group);
     }
     var approx = p.location.precision !== "site" ? "（近似位置）" : "";
-    var marker = L.marker(latlng, {icon: markerIcon(feature, layer), title: p.name.zh + approx,
+    var marker = L.marker(latlng, {icon: markerIcon(feature, layer, offset), title: p.name.zh + approx,
                                    keyboard: true, riseOnHover: true});
     marker.bindPopup(function () { return popupContent(feature); },
-                     {maxWidth: Math.min(340, window.innerWidth - 48), autoPanPadding: [16, 64],
+                     {maxWidth: Math.min(340, window.innerWidth - 48), maxHeight: Math.round(window.innerHeight * 0.6),
+                      autoPanPadding: [16, 16],
                       className: "site-popup"});
     marker.on("add", function () {
       var node = marker.getElement();
@@ -136,11 +164,12 @@
       var c = counts[l.id] || {located: 0, total: 0};
       var swatch = el("span", {class: "chip-icon", "aria-hidden": "true"}, l.icon);
       swatch.style.setProperty("--layer", l.colour);
-      var extra = c.total > c.located ? "（另 " + (c.total - c.located) + " 处待定位）" : "";
-      list.appendChild(el("li", {"data-layer": l.id}, swatch,
+      var pending = c.total - c.located;
+      var label = "地图上 " + c.located + " 处" + (pending ? "，另 " + pending + " 处位置待确认" : "");
+      list.appendChild(el("li", {"data-layer": l.id, title: label}, swatch,
         el("span", {class: "legend-name"}, l.name.zh, " ", en(l.name.en)),
-        el("span", {class: "count", title: "地图上 " + c.located + " 处" + extra}, String(c.located)),
-        extra ? el("span", {class: "count-extra"}, extra) : null));
+        el("span", {class: "count", "aria-label": label}, String(c.located)),
+        pending ? el("span", {class: "count-extra", "aria-hidden": "true"}, "+" + pending + " 待定") : null));
     });
   }
 
@@ -168,9 +197,7 @@
   }
 
   // Small screens start with the legend folded so the map is visible.
-  if (window.matchMedia("(max-width: 600px)").matches) {
-    document.getElementById("legend-box").open = false;
-  }
+  if (phone) document.getElementById("legend-box").open = false;
 
   fetch(config.sitesUrl, {headers: {Accept: "application/geo+json, application/json"}})
     .then(function (resp) {
@@ -178,12 +205,15 @@
       return resp.json();
     })
     .then(function (fc) {
-      var markers = {};
-      fc.features.forEach(function (f) { if (f.geometry) addFeature(f, markers); });
+      var markers = {}, circles = {};
+      var located = fc.features.filter(function (f) { return f.geometry; });
+      var offsets = fanOffsets(located);
+      located.forEach(function (f) { addFeature(f, markers, offsets[f.id], circles); });
       renderLegend(fc.features);
       renderUnlocated(fc.features);
+      fitDistrict();
       openFromUrl(markers);
-      var located = Object.keys(markers).length;
+      located = located.length;
       statusEl.textContent = "";
       statusEl.appendChild(document.createTextNode("地图上 " + located + " 处，" +
         (fc.features.length - located) + " 处位置待确认 "));
