@@ -20,8 +20,9 @@
   function fitDistrict() {
     var panel = document.querySelector(".panel").getBoundingClientRect();
     map.invalidateSize();
-    map.fitBounds(config.bounds, phone ? {paddingBottomRight: [0, panel.height + 8], paddingTopLeft: [8, 8]}
-                                       : {paddingTopLeft: [panel.right + 8, 16], paddingBottomRight: [16, 16]});
+    var padding = phone ? {paddingBottomRight: [0, panel.height + 8], paddingTopLeft: [8, 8]}
+                        : {paddingTopLeft: [panel.right + 8, 16], paddingBottomRight: [16, 16]};
+    map.fitBounds(config.bounds, Object.assign({animate: false}, padding));
   }
   L.control.scale({imperial: false, position: "bottomright"}).addTo(map);
 

@@ -78,7 +78,6 @@ class Catalogue:
     themes: tuple[Theme, ...]
     features: dict[str, SiteFeature]
     boundary: BaseGeometry
-    boundary_geojson: dict[str, Any]
     version: str
     _geojson: dict[str, dict[str, Any]] = field(repr=False)
 
@@ -137,7 +136,7 @@ def load_catalogue(data_dir: Path | str) -> Catalogue:
 
     layers = _load_records(data_dir / LAYERS_FILE, "layers", Layer, problems)
     themes = _load_records(data_dir / THEMES_FILE, "themes", Theme, problems)
-    boundary, boundary_geojson = _load_boundary(data_dir / BOUNDARY_FILE, problems)
+    boundary = _load_boundary(data_dir / BOUNDARY_FILE, problems)
     features = _load_sites(data_dir, {x.id for x in layers}, {x.id for x in themes}, boundary, problems)
 
     if problems:
@@ -152,7 +151,6 @@ def load_catalogue(data_dir: Path | str) -> Catalogue:
         themes=tuple(themes),
         features=features,
         boundary=boundary,
-        boundary_geojson=boundary_geojson,
         version=digest.hexdigest()[:16],
         _geojson={fid: _to_geojson(f) for fid, f in features.items()},
     )
@@ -245,20 +243,20 @@ def _load_records(path: Path, key: str, model: type[BaseModel], problems: list[P
     return records
 
 
-def _load_boundary(path: Path, problems: list[Problem]) -> tuple[BaseGeometry | None, dict[str, Any]]:
+def _load_boundary(path: Path, problems: list[Problem]) -> BaseGeometry | None:
     doc = _read(path, problems)
     if doc is None:
-        return None, {}
+        return None
     try:
         feats = doc["features"] if doc.get("type") == "FeatureCollection" else [doc]
         geom = shape(feats[0]["geometry"])
     except Exception as exc:  # noqa: BLE001 - any malformed shape is the same user error
         problems.append(Problem(str(path), None, "geometry", f"not a GeoJSON polygon: {exc}"))
-        return None, {}
+        return None
     if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid or geom.is_empty:
         problems.append(Problem(str(path), None, "geometry", "must be one valid Polygon or MultiPolygon"))
-        return None, {}
-    return geom, doc
+        return None
+    return geom
 
 
 def _load_sites(

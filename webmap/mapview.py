@@ -4,6 +4,12 @@ locator map used on site pages. No Flask here: callers pass in the URLs.
 Folium draws the frame (tiles, district outline, one overlay per layer, layer
 control, initial view); the markers are added in the browser from the JSON API
 (``static/map.js``), so the HTML stays the same size whatever the number of sites.
+
+Safety: branca compiles each element's rendered output as a new Jinja template, so
+any ``{{ ... }}`` in data text handed to Folium would be *evaluated* on the server.
+Only two kinds of data reach Folium here: layer labels, passed through
+``_html_for_folium`` (HTML-escaped, braces as entities), and the outline's
+coordinates (its properties are dropped).
 """
 
 from __future__ import annotations
@@ -58,6 +64,12 @@ class _Handles(MacroElement):
         self.groups = groups
 
 
+def _html_for_folium(text: str) -> str:
+    """Text for a Folium string that Leaflet shows as HTML: escaped for HTML, and with
+    braces as character references so branca's re-templating finds nothing to run."""
+    return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
+
+
 def build_map(catalogue: Catalogue, tiles: str, leaflet_js: str, leaflet_css: str) -> MapParts:
     provider = TILE_PROVIDERS[tiles]
     minx, miny, maxx, maxy = catalogue.boundary.bounds
@@ -71,8 +83,9 @@ def build_map(catalogue: Catalogue, tiles: str, leaflet_js: str, leaflet_css: st
             name="OpenStreetMap", control=False,
         ).add_to(m)
 
+    outline = {"type": "Feature", "properties": {}, "geometry": catalogue.boundary.__geo_interface__}
     folium.GeoJson(
-        catalogue.boundary_geojson,
+        outline,
         name="boundary",
         control=False,
         interactive=False,
@@ -84,8 +97,8 @@ def build_map(catalogue: Catalogue, tiles: str, leaflet_js: str, leaflet_css: st
     for layer in catalogue.layers:
         # Leaflet's layer control inserts names as HTML, so every data string is escaped here.
         label = (
-            f'<span class="lc-swatch" style="background:{layer.colour}">{html.escape(layer.icon)}</span> '
-            f'{html.escape(layer.name.zh)} <span class="lc-count">{counts[layer.id]["located"]}</span>'
+            f'<span class="lc-swatch" style="background:{layer.colour}">{_html_for_folium(layer.icon)}</span> '
+            f'{_html_for_folium(layer.name.zh)} <span class="lc-count">{counts[layer.id]["located"]}</span>'
         )
         fg = folium.FeatureGroup(name=label, show=True).add_to(m)
         groups[layer.id] = fg.get_name()
