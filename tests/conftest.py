@@ -21,8 +21,15 @@ from webmap.settings import PROJECT_ROOT, load_settings
 DATA = PROJECT_ROOT / "data"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("WEBMAP_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -60,11 +67,20 @@ def client(app):
 
 class LiveServer:
     def __init__(self, data_dir: Path, tmp: Path, tiles: str = "none"):
-        env = {**os.environ, "WEBMAP_DATA_DIR": str(data_dir), "WEBMAP_TILES": tiles,
-               "WEBMAP_CACHE_DIR": str(tmp / "cache"), "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "WEBMAP_DATA_DIR": str(data_dir),
+            "WEBMAP_TILES": tiles,
+            "WEBMAP_CACHE_DIR": str(tmp / "cache"),
+            "PYTHONUNBUFFERED": "1",
+        }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "webmap.cli", "serve", "--host", "127.0.0.1", "--port", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            cwd=PROJECT_ROOT,
         )
         # The first line is the URL; if the process dies instead, fail with what it said.
         line = self.proc.stdout.readline()
@@ -143,10 +159,15 @@ def open_page(browser) -> Iterator[Callable[..., tuple]]:
     contexts = []
     blank_png = _blank_tile()
 
-    def opener(server: LiveServer, path: str = "/", width: int = 1440, height: int = 900,
-               allow_hosts: tuple[str, ...] = (), wait_ready: bool = True):
-        ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                                  service_workers="block")
+    def opener(
+        server: LiveServer,
+        path: str = "/",
+        width: int = 1440,
+        height: int = 900,
+        allow_hosts: tuple[str, ...] = (),
+        wait_ready: bool = True,
+    ):
+        ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", service_workers="block")
         contexts.append(ctx)
         page = ctx.new_page()
         watch = PageWatch()

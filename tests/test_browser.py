@@ -68,13 +68,16 @@ def test_exact_and_approximate_places_look_different(server, open_page, catalogu
     approx = page.locator('.site-marker[data-site-id="red-memorial-hall"]')
     style = "el => { const s = getComputedStyle(el); return [s.borderTopStyle, s.backgroundColor]; }"
     colour = next(x.colour for x in catalogue.layers if x.id == "heritage")
-    rgb = "rgb({}, {}, {})".format(*(int(colour[i:i + 2], 16) for i in (1, 3, 5)))
+    rgb = "rgb({}, {}, {})".format(*(int(colour[i : i + 2], 16) for i in (1, 3, 5)))
     assert exact.evaluate(style) == ["solid", rgb]  # solid disc in the layer colour
     assert approx.evaluate(style) == ["dashed", "rgb(255, 255, 255)"]  # hollow, dashed ring
     assert "approx" in (approx.get_attribute("class") or "")
     # One dashed uncertainty circle per layer and area (places may share one), none for exact ones.
-    areas = {(f.properties.layer, f.geometry.coordinates, f.properties.location.uncertainty_m)
-             for f in catalogue.features.values() if f.geometry and f.properties.location.approximate}
+    areas = {
+        (f.properties.layer, f.geometry.coordinates, f.properties.location.uncertainty_m)
+        for f in catalogue.features.values()
+        if f.geometry and f.properties.location.approximate
+    }
     assert page.locator("path.uncertainty").count() == len(areas)
     assert page.locator("path.uncertainty").first.get_attribute("stroke-dasharray") == "5 5"
     # The accessible name says it is approximate too.

@@ -24,6 +24,7 @@ def test_validate_prints_every_problem_and_exits_1(data_copy):
     def change(doc):
         doc["features"][0]["properties"]["layer"] = "nope"
         doc["features"][2]["properties"]["name"].pop("zh")
+
     edit_json(data_copy / "sites.geojson", change)
     result = CliRunner().invoke(main, ["validate", str(data_copy)])
     assert result.exit_code == 1
@@ -41,8 +42,14 @@ def test_bad_setting_is_named():
 
 def _serve(data_dir, *args):
     env = {**os.environ, "WEBMAP_DATA_DIR": str(data_dir)}
-    return subprocess.Popen([sys.executable, "-m", "webmap.cli", "serve", "--port", "0", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=PROJECT_ROOT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "webmap.cli", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+    )
 
 
 def test_serve_refuses_invalid_data_and_says_why(data_copy):

@@ -20,8 +20,10 @@ def _add_photo(data_dir, site_id="yungang-grottoes", name="grottoes-test.jpg", s
 
     def change(doc):
         f = next(f for f in doc["features"] if f["id"] == site_id)
-        f["properties"]["photos"] = [{"file": name, "caption": {"zh": "测试照片", "en": "Test photo"},
-                                      "credit": {"zh": "测试", "en": "test"}}]
+        f["properties"]["photos"] = [
+            {"file": name, "caption": {"zh": "测试照片", "en": "Test photo"}, "credit": {"zh": "测试", "en": "test"}}
+        ]
+
     edit_json(data_dir / "sites.geojson", change)
     return name
 
@@ -57,8 +59,16 @@ def test_site_page_shows_thumbnail_linking_to_full(photo_client):
     assert f'<a href="/photos/full/{name}"><img src="/photos/thumb/{name}" alt="测试照片"' in html
 
 
-@pytest.mark.parametrize("path", ["/photos/thumb/..%2Fsites.geojson", "/photos/thumb/../sites.geojson",
-                                  "/photos/huge/x.jpg", "/photos/thumb/missing.jpg", "/photos/thumb/.env"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/photos/thumb/..%2Fsites.geojson",
+        "/photos/thumb/../sites.geojson",
+        "/photos/huge/x.jpg",
+        "/photos/thumb/missing.jpg",
+        "/photos/thumb/.env",
+    ],
+)
 def test_bad_photo_requests_are_404(photo_client, path):
     client, _, _ = photo_client
     assert client.get(path).status_code == 404
@@ -79,8 +89,10 @@ def test_popup_shows_thumbnail_that_opens_full_size(data_copy, serve, open_page)
     page.locator('.site-marker[data-site-id="yungang-grottoes"]').click()
     img = page.locator(".leaflet-popup-content .photo img")
     img.wait_for()
-    page.wait_for_function("() => { const i = document.querySelector('.leaflet-popup-content .photo img');"
-                           " return i.complete && i.naturalWidth > 0; }")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.leaflet-popup-content .photo img');"
+        " return i.complete && i.naturalWidth > 0; }"
+    )
     assert img.evaluate("i => i.naturalWidth") == 480
     assert img.locator("xpath=..").get_attribute("href") == f"/photos/full/{name}"
     assert page.locator(".leaflet-popup-content .photo figcaption").inner_text().startswith("测试照片")
@@ -88,8 +100,9 @@ def test_popup_shows_thumbnail_that_opens_full_size(data_copy, serve, open_page)
 
 @pytest.mark.browser
 def test_photo_without_file_shows_caption_and_placeholder(server, open_page, catalogue):
-    site = next(f for f in catalogue.features.values()
-                if f.geometry and f.properties.photos and not f.properties.photos[0].file)
+    site = next(
+        f for f in catalogue.features.values() if f.geometry and f.properties.photos and not f.properties.photos[0].file
+    )
     page, _ = open_page(server)
     page.locator(f'.site-marker[data-site-id="{site.id}"]').click()
     fig = page.locator(".leaflet-popup-content .photo").first

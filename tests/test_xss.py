@@ -7,8 +7,10 @@ from conftest import edit_json
 
 pytestmark = pytest.mark.browser
 
-PAYLOAD = ('<img src=x onerror=alert(1)>"\'`${alert(2)}`</script><script>alert(3)</script>'
-           '{{7*7}}<a href="javascript:alert(4)">x</a>')
+PAYLOAD = (
+    "<img src=x onerror=alert(1)>\"'`${alert(2)}`</script><script>alert(3)</script>"
+    '{{7*7}}<a href="javascript:alert(4)">x</a>'
+)
 
 
 def _poison(text: dict) -> None:

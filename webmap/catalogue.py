@@ -16,9 +16,9 @@ from typing import Any
 
 import geopandas as gpd
 import numpy
+import shapely
 from pydantic import BaseModel, ValidationError
 from pyproj import Transformer
-import shapely
 from shapely import Point
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -106,10 +106,7 @@ class Catalogue:
         df = self.sites
         total = df.groupby("layer").size()
         located = df[~df.geometry.isna()].groupby("layer").size()
-        return {
-            lid: {"total": int(total.get(lid, 0)), "located": int(located.get(lid, 0))}
-            for lid in self.layer_ids
-        }
+        return {lid: {"total": int(total.get(lid, 0)), "located": int(located.get(lid, 0))} for lid in self.layer_ids}
 
     def site_ids(self, layer: str | None = None) -> list[str]:
         if layer is None:
@@ -285,8 +282,7 @@ def _load_sites(
         fid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"#{i}"
         geom = raw.get("geometry") if isinstance(raw, dict) else None
         if isinstance(geom, dict) and geom.get("type") != "Point":
-            problems.append(Problem(name, fid, "geometry.type",
-                                    f"must be a Point (or null), got {geom.get('type')!r}"))
+            problems.append(Problem(name, fid, "geometry.type", f"must be a Point (or null), got {geom.get('type')!r}"))
             continue
         try:
             feature = SiteFeature.model_validate(raw)
@@ -331,9 +327,9 @@ def _check_site(
         problems.append(Problem(name, f.id, where, "coordinates must be finite numbers"))
         return
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        hint = " (they look swapped: GeoJSON order is [longitude, latitude])" if abs(lat) <= 180 and abs(
-            lon
-        ) <= 90 else ""
+        hint = (
+            " (they look swapped: GeoJSON order is [longitude, latitude])" if abs(lat) <= 180 and abs(lon) <= 90 else ""
+        )
         problems.append(Problem(name, f.id, where, f"[{lon}, {lat}] is out of range{hint}"))
         return
     if boundary_m is None:

@@ -33,8 +33,10 @@ def validate(path: Path | None) -> None:
         sys.exit(1)
     counts = cat.layer_counts()
     located = sum(c["located"] for c in counts.values())
-    click.echo(f"OK {path}: {len(cat.features)} sites in {len(cat.layers)} layers, "
-               f"{located} located, {len(cat.features) - located} location to be confirmed")
+    click.echo(
+        f"OK {path}: {len(cat.features)} sites in {len(cat.layers)} layers, "
+        f"{located} located, {len(cat.features) - located} location to be confirmed"
+    )
     for layer in cat.layers:
         c = counts[layer.id]
         click.echo(f"  {layer.id:<12} {c['total']:>3} sites, {c['located']:>3} located  {layer.name.zh}")
@@ -42,8 +44,12 @@ def validate(path: Path | None) -> None:
 
 @main.command()
 @click.option("--host", default=None, help="Address to listen on [env WEBMAP_HOST, default 127.0.0.1]")
-@click.option("--port", default=None, type=click.IntRange(0, 65535),
-              help="Port; 0 picks a free one [env WEBMAP_PORT, default 8000]")
+@click.option(
+    "--port",
+    default=None,
+    type=click.IntRange(0, 65535),
+    help="Port; 0 picks a free one [env WEBMAP_PORT, default 8000]",
+)
 def serve(host: str | None, port: int | None) -> None:
     """Serve the map. Refuses to start when the data is invalid."""
     from werkzeug.serving import make_server
@@ -61,7 +67,9 @@ def serve(host: str | None, port: int | None) -> None:
         sys.exit(1)
     server = make_server(settings.host, settings.port, app, threaded=True)
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    click.echo(f"Serving the Yungang District map at http://{shown_host}:{server.server_port}/", )
+    click.echo(
+        f"Serving the Yungang District map at http://{shown_host}:{server.server_port}/",
+    )
     sys.stdout.flush()
     try:
         server.serve_forever()

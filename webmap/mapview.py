@@ -73,14 +73,17 @@ def _html_for_folium(text: str) -> str:
 def build_map(catalogue: Catalogue, tiles: str, leaflet_js: str, leaflet_css: str) -> MapParts:
     provider = TILE_PROVIDERS[tiles]
     minx, miny, maxx, maxy = catalogue.boundary.bounds
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None)
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None, zoom_snap=0.25)
     # Per-map asset lists (Folium's defaults are class-level CDN links shared by every map).
     m.default_js = [("leaflet", leaflet_js)]
     m.default_css = [("leaflet_css", leaflet_css)]
     if provider:
         folium.TileLayer(
-            tiles=provider["url"], attr=provider["attribution"], max_zoom=provider["max_zoom"],
-            name="OpenStreetMap", control=False,
+            tiles=provider["url"],
+            attr=provider["attribution"],
+            max_zoom=provider["max_zoom"],
+            name="OpenStreetMap",
+            control=False,
         ).add_to(m)
 
     outline = {"type": "Feature", "properties": {}, "geometry": catalogue.boundary.__geo_interface__}
@@ -118,8 +121,9 @@ def build_map(catalogue: Catalogue, tiles: str, leaflet_js: str, leaflet_css: st
     )
 
 
-def locator_svg(boundary: BaseGeometry, lonlat: tuple[float, float] | None, radius_m: float | None,
-                width: int = 320) -> dict:
+def locator_svg(
+    boundary: BaseGeometry, lonlat: tuple[float, float] | None, radius_m: float | None, width: int = 320
+) -> dict:
     """Numbers for a small SVG map (district outline, the place, its uncertainty circle).
 
     An equirectangular projection scaled by cos(latitude) is accurate to well under a

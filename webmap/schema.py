@@ -10,7 +10,7 @@ one record to check.
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -47,7 +47,7 @@ class Theme(Strict):
     name: Text
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     historic = "historic"
     open = "open"
     operating = "operating"
@@ -56,7 +56,7 @@ class Status(str, Enum):
     planned = "planned"
 
 
-class Precision(str, Enum):
+class Precision(StrEnum):
     """How well a location is known, finest first."""
 
     site = "site"

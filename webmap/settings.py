@@ -31,9 +31,7 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(
         PROJECT_ROOT / "instance" / "cache", description="Where generated photo thumbnails are kept"
     )
-    assets_dir: Path = Field(
-        PROJECT_ROOT / "node_modules", description="npm-installed front-end libraries (npm ci)"
-    )
+    assets_dir: Path = Field(PROJECT_ROOT / "node_modules", description="npm-installed front-end libraries (npm ci)")
 
 
 def load_settings(**overrides) -> Settings:

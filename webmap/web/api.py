@@ -23,8 +23,13 @@ def _conditional(payload) -> Response:
 def _reject_unknown(allowed: set[str]) -> None:
     unknown = sorted(set(request.args) - allowed)
     if unknown:
-        raise ApiError(400, "unknown_parameter", f"unknown query parameter {unknown[0]!r}",
-                       parameter=unknown[0], allowed=sorted(allowed))
+        raise ApiError(
+            400,
+            "unknown_parameter",
+            f"unknown query parameter {unknown[0]!r}",
+            parameter=unknown[0],
+            allowed=sorted(allowed),
+        )
 
 
 @bp.get("/api/layers")
@@ -32,14 +37,19 @@ def layers():
     _reject_unknown(set())
     cat = catalogue()
     counts = cat.layer_counts()
-    return _conditional({
-        "layers": [
-            {**layer.model_dump(mode="json"), "count": counts[layer.id]["total"],
-             "located": counts[layer.id]["located"]}
-            for layer in cat.layers
-        ],
-        "themes": [t.model_dump(mode="json") for t in cat.themes],
-    })
+    return _conditional(
+        {
+            "layers": [
+                {
+                    **layer.model_dump(mode="json"),
+                    "count": counts[layer.id]["total"],
+                    "located": counts[layer.id]["located"],
+                }
+                for layer in cat.layers
+            ],
+            "themes": [t.model_dump(mode="json") for t in cat.themes],
+        }
+    )
 
 
 @bp.get("/api/sites")
@@ -48,8 +58,7 @@ def sites():
     cat = catalogue()
     layer = request.args.get("layer")
     if layer is not None and layer not in cat.layer_ids:
-        raise ApiError(400, "invalid_parameter", f"unknown layer {layer!r}",
-                       parameter="layer", allowed=cat.layer_ids)
+        raise ApiError(400, "invalid_parameter", f"unknown layer {layer!r}", parameter="layer", allowed=cat.layer_ids)
     return _conditional(cat.feature_collection(cat.site_ids(layer)))
 
 

@@ -28,17 +28,18 @@ def index():
         "sitesUrl": url_for("api.sites"),
         "sitePageUrl": url_for("pages.site", site_id="__ID__"),
         "photoUrl": url_for("pages.photo", size="__SIZE__", name="__NAME__"),
-        "layers": [
-            {"id": x.id, "name": x.name.model_dump(), "colour": x.colour, "icon": x.icon}
-            for x in cat.layers
-        ],
+        "layers": [{"id": x.id, "name": x.name.model_dump(), "colour": x.colour, "icon": x.icon} for x in cat.layers],
         "themes": {t.id: t.name.model_dump() for t in cat.themes},
         "tiles": cfg.tiles,
         "bounds": [[cat.boundary.bounds[1], cat.boundary.bounds[0]], [cat.boundary.bounds[3], cat.boundary.bounds[2]]],
         "vocab": vocab.as_json(),
     }
-    return render_template("map.html", parts=parts, client_config=client_config,
-                           tile_hosts=(TILE_PROVIDERS[cfg.tiles] or {}).get("hosts", []))
+    return render_template(
+        "map.html",
+        parts=parts,
+        client_config=client_config,
+        tile_hosts=(TILE_PROVIDERS[cfg.tiles] or {}).get("hosts", []),
+    )
 
 
 @bp.get("/sites/<site_id>")
@@ -55,8 +56,15 @@ def site(site_id: str):
         props.location.uncertainty_m if props.location.approximate else None,
     )
     themes = {t.id: t for t in cat.themes}
-    return render_template("site.html", f=feature, p=props, layer=layer, svg=svg,
-                           themes=[themes[t] for t in props.themes], vocab=vocab.as_json())
+    return render_template(
+        "site.html",
+        f=feature,
+        p=props,
+        layer=layer,
+        svg=svg,
+        themes=[themes[t] for t in props.themes],
+        vocab=vocab.as_json(),
+    )
 
 
 @bp.get("/sites/")

@@ -1,0 +1,51 @@
+# Two commands for a newcomer (see README):
+#   make run    install the app and serve the map on the shipped data
+#   make test   install what the tests need (Chromium, CJK fonts, Playwright) and run them
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install install-test system-deps lint validate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+install-test: install $(VENV)/.installed-test system-deps
+
+system-deps:
+	scripts/install-system-deps
+
+run: install
+	$(BIN)/webmap validate
+	$(BIN)/webmap serve --host $(HOST) --port $(PORT)
+
+validate: install
+	$(BIN)/webmap validate
+
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) node_modules instance test-artifacts
