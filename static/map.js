@@ -14,6 +14,21 @@
   config.layers.forEach(function (l) { layersById[l.id] = l; });
   var statusEl = document.getElementById("status");
 
+  /* The page's small extension API: other scripts (loaded after this one) use it to add
+   * controls to popups or react when the data is in, without editing this file.
+   *   WebMap.on("ready", fn(features, markers))      once, after the markers are drawn
+   *   WebMap.on("popup", fn(rootElement, feature))    each time a popup is built
+   */
+  var listeners = {ready: [], popup: []};
+  var WebMap = window.WebMap = {
+    map: map, config: config, el: el, features: [], markers: {},
+    on: function (event, fn) { listeners[event].push(fn); },
+  };
+  function emit(event) {
+    var args = Array.prototype.slice.call(arguments, 1);
+    listeners[event].forEach(function (fn) { fn.apply(null, args); });
+  }
+
   // Folium fits the view before our layout settles; measure again and fit the district
   // into the part of the map that the panel does not cover.
   var phone = window.matchMedia("(max-width: 600px)").matches;
@@ -125,6 +140,7 @@
     root.appendChild(el("p", {class: "source"}, "出自「" + p.article_section.zh + "」"));
     root.appendChild(el("p", {class: "more"},
       el("a", {href: url(config.sitePageUrl, {ID: feature.id})}, "详细介绍 ", en("Details →"))));
+    emit("popup", root, feature);
     return root;
   }
 
@@ -219,6 +235,9 @@
       statusEl.appendChild(document.createTextNode("地图上 " + located + " 处，" +
         (fc.features.length - located) + " 处位置待确认 "));
       statusEl.appendChild(en(located + " on the map, " + (fc.features.length - located) + " to be located"));
+      WebMap.features = fc.features;
+      WebMap.markers = markers;
+      emit("ready", fc.features, markers);
       document.body.setAttribute("data-state", "ready");
     })
     .catch(function (err) {
