@@ -1,4 +1,5 @@
-/* Yungang District map: adds the sites from the JSON API to the overlays Folium built.
+/* Yungang District map: markers, popups, list, filters, search, nearby, basemaps and
+ * shareable links, on top of the Leaflet map Folium built.
  *
  * Safety rule for this file: data text only ever reaches the page through
  * textContent, setAttribute or DOM nodes handed to Leaflet — never through an HTML
@@ -7,243 +8,680 @@
 (function () {
   "use strict";
 
-  var config = JSON.parse(document.getElementById("webmap-config").textContent);
-  var handles = window.WEBMAP_HANDLES;
-  var map = handles.map;
-  var layersById = {};
-  config.layers.forEach(function (l) { layersById[l.id] = l; });
-  var statusEl = document.getElementById("status");
+  const config = JSON.parse(document.getElementById("webmap-config").textContent);
+  const handles = window.WEBMAP_HANDLES;
+  const map = handles.map;
+  const lang = config.lang;
+  const M = config.messages;
+  const layersById = Object.fromEntries(config.layers.map((l) => [l.id, l]));
+  const $ = (id) => document.getElementById(id);
+  const phone = window.matchMedia("(max-width: 760px)").matches;
 
-  /* The page's small extension API: other scripts (loaded after this one) use it to add
-   * controls to popups or react when the data is in, without editing this file.
-   *   WebMap.on("ready", fn(features, markers))      once, after the markers are drawn
-   *   WebMap.on("popup", fn(rootElement, feature))    each time a popup is built
-   */
-  var listeners = {ready: [], popup: []};
-  var WebMap = window.WebMap = {
-    map: map, config: config, el: el, features: [], markers: {},
-    on: function (event, fn) { listeners[event].push(fn); },
-  };
-  function emit(event) {
-    var args = Array.prototype.slice.call(arguments, 1);
-    listeners[event].forEach(function (fn) { fn.apply(null, args); });
-  }
-
-  // Folium fits the view before our layout settles; measure again and fit the district
-  // into the part of the map that the panel does not cover.
-  var phone = window.matchMedia("(max-width: 600px)").matches;
-  function fitDistrict() {
-    var panel = document.querySelector(".panel").getBoundingClientRect();
-    map.invalidateSize();
-    var padding = phone ? {paddingBottomRight: [0, panel.height + 8], paddingTopLeft: [8, 8]}
-                        : {paddingTopLeft: [panel.right + 8, 16], paddingBottomRight: [16, 16]};
-    map.fitBounds(config.bounds, Object.assign({animate: false}, padding));
-  }
-  L.control.scale({imperial: false, position: "bottomright"}).addTo(map);
+  /* ---------------------------------------------------------------- helpers */
 
   /* el("p", {class: "x"}, "text", childNode, ...): strings become text nodes. */
-  function el(tag, attrs) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (attrs[k] !== null && attrs[k] !== undefined) node.setAttribute(k, attrs[k]);
-    });
-    for (var i = 2; i < arguments.length; i++) {
-      var child = arguments[i];
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v === true ? "" : v);
+    }
+    for (const child of children) {
       if (child === null || child === undefined || child === false) continue;
       node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
     }
     return node;
   }
-  function en(text) { return el("span", {lang: "en", class: "en"}, text); }
-  function url(template, values) {
-    return Object.keys(values).reduce(function (u, k) {
-      return u.replace("__" + k + "__", encodeURIComponent(values[k]));
-    }, template);
+  const tr = (text) => (text ? text[lang] : "");
+  const other = (text) => (text ? text[lang === "zh" ? "en" : "zh"] : "");
+  function t(key, vars) {
+    return (M[key] || key).replace(/\{(\w+)\}/g, (_, k) => (vars && k in vars ? String(vars[k]) : ""));
   }
-  function km(metres) { return (metres / 1000).toFixed(1); }
+  function url(template, values) {
+    return Object.keys(values).reduce((u, k) => u.replace("__" + k + "__", encodeURIComponent(values[k])), template);
+  }
+  const km = (metres) => (metres / 1000).toFixed(metres < 10000 ? 1 : 0);
+  const isApprox = (f) => f.properties.location.precision !== "site";
+  function debounce(fn, ms) {
+    let timer = null;
+    return function (...args) { clearTimeout(timer); timer = setTimeout(() => fn.apply(this, args), ms); };
+  }
+  function getJSON(u) {
+    return fetch(u, {headers: {Accept: "application/json"}}).then((r) => {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.json();
+    });
+  }
+  /* Text with the characters [start, end) wrapped in <mark>. */
+  function marked(text, start, end) {
+    if (start === undefined || start < 0 || end <= start) return document.createTextNode(text);
+    const span = el("span", {});
+    span.append(text.slice(0, start), el("mark", {}, text.slice(start, end)), text.slice(end));
+    return span;
+  }
+
+  /* --------------------------------------------------------------- state */
+
+  const params = new URLSearchParams(window.location.search);
+  const listParam = (name) => (params.has(name) ? params.get(name).split(",").filter(Boolean) : []);
+  const baseIds = Object.keys(config.basemaps);
+  const state = {
+    layers: new Set(params.has("layers") ? listParam("layers").filter((x) => x in layersById)
+                                           : config.layers.map((l) => l.id)),
+    theme: new Set(listParam("theme")),
+    status: new Set(listParam("status")),
+    precision: new Set(listParam("precision")),
+    school: params.get("school") === "1",
+    q: params.get("q") || "",
+    site: params.get("site"),
+    near: null,                       // {kind: "site", id} | {kind: "me", lon, lat}
+    radius: Number(params.get("r")) || 10000,
+    sort: ["relevance", "name", "distance"].includes(params.get("sort")) ? params.get("sort") : "relevance",
+    base: baseIds.includes(params.get("base")) ? params.get("base") : baseIds[0],
+  };
+  if ((params.get("near") || "").startsWith("site:")) state.near = {kind: "site", id: params.get("near").slice(5)};
+  let features = [], byId = {}, searchHits = null, nearHits = null, distances = null;
+  const markers = {}, circles = [];
+
+  /* The page's small extension API: other scripts (loaded after this one) use it to add
+   * controls to popups or react when the data is in, without editing this file.
+   *   WebMap.on("ready", fn(features, markers))      once, after the markers are drawn
+   *   WebMap.on("popup", fn(rootElement, feature))    each time a popup is built
+   *   WebMap.on("change", fn(state))                  after filters, search or view change
+   */
+  const listeners = {ready: [], popup: [], change: []};
+  const WebMap = (window.WebMap = {
+    map, config, el, t, tr, state, features: [], markers,
+    on: (event, fn) => listeners[event].push(fn),
+    visibleFeatures: () => features.filter((f) => matches(f)),
+  });
+  const emit = (event, ...args) => listeners[event].forEach((fn) => fn(...args));
+
+  /* ----------------------------------------------------- GCJ-02 (AMap) */
+
+  // AMap tiles are drawn in GCJ-02; while they are shown, every overlay is shifted
+  // with gcoord so that markers stay on the right spot. Data stays WGS-84.
+  const gcj = () => config.basemaps[state.base].crs === "gcj02";
+  function display(lon, lat) {
+    if (!gcj()) return L.latLng(lat, lon);
+    const [x, y] = window.gcoord.transform([lon, lat], window.gcoord.WGS84, window.gcoord.GCJ02);
+    return L.latLng(y, x);
+  }
+  const outlineOriginal = [];
+  handles.outline.eachLayer((layer) => outlineOriginal.push([layer, layer.getLatLngs()]));
+  function shiftLatLngs(latlngs) {
+    return Array.isArray(latlngs) ? latlngs.map(shiftLatLngs) : display(latlngs.lng, latlngs.lat);
+  }
+  function reproject() {
+    outlineOriginal.forEach(([layer, latlngs]) => layer.setLatLngs(shiftLatLngs(latlngs)));
+    for (const f of features) {
+      if (markers[f.id]) markers[f.id].setLatLng(display(...f.geometry.coordinates));
+    }
+    circles.forEach((c) => c.circle.setLatLng(display(...c.lonlat)));
+  }
+
+  /* ------------------------------------------------------------ markers */
 
   /* Several places can share one approximate point (e.g. the Heng'an New District proxy).
    * Fan them out around it in screen pixels, so each can be tapped; the point itself and
    * its uncertainty circle stay where the data puts them. */
-  function fanOffsets(features) {
-    var byPoint = {}, offsets = {};
-    features.forEach(function (f) {
-      var key = f.geometry.coordinates.join(",");
-      (byPoint[key] = byPoint[key] || []).push(f.id);
-    });
-    Object.keys(byPoint).forEach(function (key) {
-      var ids = byPoint[key], n = ids.length, r = n > 1 ? 14 + 4 * n : 0;
-      ids.forEach(function (id, i) {
-        var a = 2 * Math.PI * i / n - Math.PI / 2;
+  function fanOffsets(located) {
+    const byPoint = {}, offsets = {};
+    located.forEach((f) => (byPoint[f.geometry.coordinates.join(",")] ||= []).push(f.id));
+    for (const ids of Object.values(byPoint)) {
+      const n = ids.length, r = n > 1 ? 16 + 5 * n : 0;
+      ids.forEach((id, i) => {
+        const a = (2 * Math.PI * i) / n - Math.PI / 2;
         offsets[id] = [Math.round(r * Math.cos(a)), Math.round(r * Math.sin(a))];
       });
-    });
+    }
     return offsets;
   }
 
-  function markerIcon(feature, layer, offset) {
-    var p = feature.properties;
-    var approx = p.location.precision !== "site";
-    var node = el("span", {
-      class: "site-marker" + (approx ? " approx" : ""),
-      "data-site-id": feature.id,
-      "data-layer": p.layer,
-      "data-precision": p.location.precision,
-    }, layer.icon);
+  function markerIcon(f, layer, offset) {
+    const node = el("span", {class: "site-marker" + (isApprox(f) ? " approx" : ""), "data-site-id": f.id,
+                             "data-layer": f.properties.layer, "data-precision": f.properties.location.precision},
+                    layer.icon);
     node.style.setProperty("--layer", layer.colour);
-    return L.divIcon({html: node, className: "site-marker-wrap", iconSize: [34, 34],
-                      iconAnchor: [17 - offset[0], 17 - offset[1]], popupAnchor: [offset[0], offset[1] - 14]});
+    // A 44 px box (thumb-sized tap target) around a 34 px disc.
+    return L.divIcon({html: node, className: "site-marker-wrap", iconSize: [44, 44],
+                      iconAnchor: [22 - offset[0], 22 - offset[1]], popupAnchor: [offset[0], offset[1] - 16]});
   }
 
-  function popupContent(feature) {
-    var p = feature.properties, layer = layersById[p.layer];
-    var status = config.vocab.status[p.status];
-    var root = el("article", {class: "popup", "data-site-id": feature.id});
-    var chip = el("p", {class: "chip"}, el("span", {class: "chip-icon", "aria-hidden": "true"}, layer.icon),
-                  layer.name.zh + " · ", en(layer.name.en));
+  /* Keep popups clear of the map controls and, on phones, of the bottom sheet. */
+  function popupOptions() {
+    const mapBox = map.getContainer().getBoundingClientRect();
+    const sheet = phone ? $("sidebar").getBoundingClientRect().height : 0;
+    const top = phone ? 110 : 16;
+    return {maxWidth: Math.min(340, window.innerWidth - 48),
+            maxHeight: Math.max(180, Math.round(mapBox.height - sheet - top - 60)),
+            autoPanPaddingTopLeft: [16, top], autoPanPaddingBottomRight: [16, sheet + 16],
+            className: "site-popup"};
+  }
+
+  function addMarker(f, offset, circleIndex) {
+    const p = f.properties, layer = layersById[p.layer];
+    const [lon, lat] = f.geometry.coordinates;
+    if (isApprox(f)) {
+      const key = [p.layer, lon, lat, p.location.uncertainty_m].join("|");
+      let c = circleIndex[key];
+      if (!c) {
+        c = circleIndex[key] = {
+          layer: p.layer, lonlat: [lon, lat], ids: [],
+          circle: L.circle(display(lon, lat), {radius: p.location.uncertainty_m, color: layer.colour, weight: 1.5,
+                                               dashArray: "5 5", fillColor: layer.colour, fillOpacity: 0.08,
+                                               interactive: false, className: "uncertainty uncertainty-" + p.layer}),
+        };
+        circles.push(c);
+      }
+      c.ids.push(f.id);
+    }
+    const name = tr(p.name) + (isApprox(f) ? "（" + t("approxShort") + "）" : "");
+    const marker = L.marker(display(lon, lat), {icon: markerIcon(f, layer, offset), title: name, keyboard: true,
+                                                riseOnHover: true});
+    marker.bindPopup(() => popupContent(f), popupOptions());
+    marker.on("add", () => {
+      const node = marker.getElement();
+      if (node) node.setAttribute("aria-label", tr(layer.name) + "：" + name);
+    });
+    marker.on("popupopen", () => selectSite(f.id, false));
+    marker.on("popupclose", () => { if (state.site === f.id) selectSite(null, false); });
+    markers[f.id] = marker;
+  }
+
+  /* -------------------------------------------------------------- popups */
+
+  function popupContent(f) {
+    const p = f.properties, layer = layersById[p.layer], status = config.vocab.status[p.status];
+    const root = el("article", {class: "popup", "data-site-id": f.id});
+    const chip = el("p", {class: "chip"}, el("span", {class: "chip-icon", "aria-hidden": "true"}, layer.icon),
+                    tr(layer.name));
     chip.style.setProperty("--layer", layer.colour);
-    root.appendChild(chip);
-    root.appendChild(el("h2", {class: "popup-title"}, p.name.zh));
-    root.appendChild(el("p", {class: "subtitle", lang: "en"}, p.name.en));
-    root.appendChild(el("p", {class: "meta"},
-      el("span", {class: "status status-" + p.status}, status.zh + " · ", en(status.en))));
-    if (p.location.precision !== "site") {
-      var prec = config.vocab.precision[p.location.precision];
-      root.appendChild(el("p", {class: "approx-note"},
-        "近似位置（" + prec.zh + "，误差约 " + km(p.location.uncertainty_m) + " 公里），虚线圈内均有可能。 ",
-        en("Approximate location (" + prec.en + ", within about " + km(p.location.uncertainty_m) + " km)."),
-        p.location.note ? el("span", {class: "approx-detail"}, " " + p.location.note.zh) : null));
+    root.append(chip,
+      el("h2", {class: "popup-title", tabindex: "-1"}, tr(p.name)),
+      el("p", {class: "subtitle", lang: lang === "zh" ? "en" : "zh-CN"}, other(p.name)),
+      el("p", {class: "meta"}, el("span", {class: "status status-" + p.status}, tr(status))));
+    if (isApprox(f)) {
+      root.append(el("p", {class: "approx-note"},
+        t("approxNote", {precision: tr(config.vocab.precision[p.location.precision]),
+                         km: km(p.location.uncertainty_m)}),
+        p.location.note ? el("span", {class: "approx-detail"}, " " + tr(p.location.note)) : null));
     }
-    root.appendChild(el("p", {class: "summary"}, p.summary.zh));
-    root.appendChild(el("p", {class: "summary-en", lang: "en"}, p.summary.en));
+    root.append(el("p", {class: "summary"}, tr(p.summary)));
     if (p.facts && p.facts.length) {
-      var dl = el("dl", {class: "facts"});
-      p.facts.forEach(function (f) {
-        var value = f.value + (f.unit ? " " + f.unit.zh : "");
-        dl.appendChild(el("div", {}, el("dt", {}, f.label.zh), el("dd", {}, value)));
-      });
-      root.appendChild(dl);
+      const dl = el("dl", {class: "facts"});
+      p.facts.forEach((fact) => dl.append(el("div", {}, el("dt", {}, tr(fact.label)),
+                                                 el("dd", {}, fact.value + (fact.unit ? " " + tr(fact.unit) : "")))));
+      root.append(dl);
     }
-    (p.photos || []).forEach(function (ph) {
-      var fig = el("figure", {class: "photo"});
+    (p.photos || []).forEach((ph) => {
+      const fig = el("figure", {class: "photo"});
       if (ph.file) {
-        fig.appendChild(el("a", {href: url(config.photoUrl, {SIZE: "full", NAME: ph.file}), target: "_blank",
-                                 rel: "noopener"},
-          el("img", {src: url(config.photoUrl, {SIZE: "thumb", NAME: ph.file}), alt: ph.caption.zh,
+        fig.append(el("a", {href: url(config.photoUrl, {SIZE: "full", NAME: ph.file}), target: "_blank",
+                            rel: "noopener"},
+          el("img", {src: url(config.photoUrl, {SIZE: "thumb", NAME: ph.file}), alt: tr(ph.caption),
                      loading: "lazy"})));
       } else {
-        fig.appendChild(el("div", {class: "photo-missing", "aria-hidden": "true"}, "照片暂缺"));
+        fig.append(el("div", {class: "photo-missing", "aria-hidden": "true"}, t("photoMissing")));
       }
-      fig.appendChild(el("figcaption", {}, ph.caption.zh, el("br"), el("small", {}, ph.credit.zh)));
-      root.appendChild(fig);
+      fig.append(el("figcaption", {}, tr(ph.caption), el("br"), el("small", {}, tr(ph.credit))));
+      root.append(fig);
     });
-    root.appendChild(el("p", {class: "source"}, "出自「" + p.article_section.zh + "」"));
-    root.appendChild(el("p", {class: "more"},
-      el("a", {href: url(config.sitePageUrl, {ID: feature.id})}, "详细介绍 ", en("Details →"))));
-    emit("popup", root, feature);
+    root.append(el("p", {class: "source"}, t("source", {section: tr(p.article_section)})));
+    const nearBtn = el("button", {type: "button", class: "secondary near-this"}, t("nearThis"));
+    nearBtn.addEventListener("click", () => setNear({kind: "site", id: f.id}));
+    root.append(el("p", {class: "more"}, el("a", {href: url(config.sitePageUrl, {ID: f.id})}, t("details") + " →"),
+                    nearBtn));
+    root.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") { map.closePopup(); focusListItem(f.id); }
+    });
+    emit("popup", root, f);
     return root;
   }
 
-  function addFeature(feature, markers, offset, circles) {
-    var p = feature.properties, layer = layersById[p.layer], group = handles.groups[p.layer];
-    var lonlat = feature.geometry.coordinates, latlng = [lonlat[1], lonlat[0]];
-    var circleKey = [p.layer, lonlat, p.location.uncertainty_m].join("|");
-    if (p.location.precision !== "site" && !circles[circleKey]) {
-      circles[circleKey] = true;  // one circle per layer and area, however many places share it
-      L.circle(latlng, {radius: p.location.uncertainty_m, color: layer.colour, weight: 1.5, dashArray: "5 5",
-                        fillColor: layer.colour, fillOpacity: 0.08, interactive: false,
-                        className: "uncertainty uncertainty-" + p.layer}).addTo(group);
+  /* ------------------------------------------------------------- filters */
+
+  const FACETS = [
+    {id: "layer", values: () => config.layers.map((l) => [l.id, tr(l.name), l]),
+     has: (f, v) => f.properties.layer === v},
+    {id: "theme", values: () => config.themes.map((x) => [x.id, tr(x.name)]),
+     has: (f, v) => (f.properties.themes || []).includes(v)},
+    {id: "status", values: () => Object.keys(config.vocab.status).map((k) => [k, tr(config.vocab.status[k])]),
+     has: (f, v) => f.properties.status === v},
+    {id: "precision", values: () => Object.keys(config.vocab.precision).map((k) => [k, tr(config.vocab.precision[k])]),
+     has: (f, v) => f.properties.location.precision === v},
+    {id: "school", values: () => [["1", t("schoolSuitable")]],
+     has: (f) => !!(f.properties.school_trip && f.properties.school_trip.suitable)},
+  ];
+  function selected(facet) {
+    if (facet === "layer") return state.layers;
+    if (facet === "school") return state.school ? new Set(["1"]) : new Set();
+    return state[facet];
+  }
+
+  /* Does a site pass every filter (and the search and nearby selections)?
+   * ``skip`` leaves one facet out, for that facet's live counts. */
+  function matches(f, skip) {
+    for (const facet of FACETS) {
+      if (facet.id === skip) continue;
+      const chosen = selected(facet.id);
+      if (facet.id === "layer" ? !chosen.has(f.properties.layer)
+                               : chosen.size && ![...chosen].some((v) => facet.has(f, v))) return false;
     }
-    var approx = p.location.precision !== "site" ? "（近似位置）" : "";
-    var marker = L.marker(latlng, {icon: markerIcon(feature, layer, offset), title: p.name.zh + approx,
-                                   keyboard: true, riseOnHover: true});
-    marker.bindPopup(function () { return popupContent(feature); },
-                     {maxWidth: Math.min(340, window.innerWidth - 48), maxHeight: Math.round(window.innerHeight * 0.6),
-                      autoPanPadding: [16, 16],
-                      className: "site-popup"});
-    marker.on("add", function () {
-      var node = marker.getElement();
-      if (node) node.setAttribute("aria-label", layer.name.zh + "：" + p.name.zh + approx);
-    });
-    marker.addTo(group);
-    markers[feature.id] = marker;
+    if (searchHits && !searchHits.has(f.id)) return false;
+    if (nearHits && !nearHits.has(f.id)) return false;
+    return true;
   }
 
-  function renderLegend(features) {
-    var counts = {};
-    features.forEach(function (f) {
-      var c = counts[f.properties.layer] = counts[f.properties.layer] || {located: 0, total: 0};
-      c.total += 1;
-      if (f.geometry) c.located += 1;
-    });
-    var list = document.getElementById("legend");
-    config.layers.forEach(function (l) {
-      var c = counts[l.id] || {located: 0, total: 0};
-      var swatch = el("span", {class: "chip-icon", "aria-hidden": "true"}, l.icon);
-      swatch.style.setProperty("--layer", l.colour);
-      var pending = c.total - c.located;
-      var label = "地图上 " + c.located + " 处" + (pending ? "，另 " + pending + " 处位置待确认" : "");
-      list.appendChild(el("li", {"data-layer": l.id, title: label}, swatch,
-        el("span", {class: "legend-name"}, l.name.zh, " ", en(l.name.en)),
-        el("span", {class: "count", "aria-label": label}, String(c.located)),
-        pending ? el("span", {class: "count-extra", "aria-hidden": "true"}, "+" + pending + " 待定") : null));
-    });
+  function renderFacets() {
+    const box = $("facets");
+    box.textContent = "";
+    for (const facet of FACETS) {
+      const fs = el("fieldset", {"data-facet": facet.id}, el("legend", {}, t("facet_" + facet.id)));
+      const ul = el("ul", {class: "facet-list" + (facet.id === "layer" ? " legend" : ""),
+                           id: facet.id === "layer" ? "legend" : null});
+      for (const [value, label, layer] of facet.values()) {
+        const id = "f-" + facet.id + "-" + value;
+        const input = el("input", {type: "checkbox", id, value, "data-facet": facet.id});
+        input.addEventListener("change", () => toggleFacet(facet.id, value, input.checked));
+        const labelEl = el("label", {for: id});
+        if (layer) {
+          const swatch = el("span", {class: "chip-icon", "aria-hidden": "true"}, layer.icon);
+          swatch.style.setProperty("--layer", layer.colour);
+          labelEl.append(swatch);
+        }
+        labelEl.append(el("span", {class: "facet-name"}, label), el("span", {class: "count"}, "0"));
+        ul.append(el("li", {"data-layer": layer ? value : null, "data-value": value}, input, labelEl));
+      }
+      fs.append(ul);
+      box.append(fs);
+    }
   }
 
-  function renderUnlocated(features) {
-    var list = document.getElementById("unlocated-list");
-    var unlocated = features.filter(function (f) { return !f.geometry; });
-    document.getElementById("unlocated-count").textContent = String(unlocated.length);
-    unlocated.forEach(function (f) {
-      var layer = layersById[f.properties.layer];
-      var icon = el("span", {class: "chip-icon", "aria-hidden": "true"}, layer.icon);
-      icon.style.setProperty("--layer", layer.colour);
-      list.appendChild(el("li", {"data-site-id": f.id, "data-layer": f.properties.layer}, icon,
-        el("a", {href: url(config.sitePageUrl, {ID: f.id})}, f.properties.name.zh),
-        " ", en(f.properties.name.en)));
-    });
-    if (!unlocated.length) document.getElementById("unlocated").hidden = true;
+  function updateFacetCounts() {
+    let active = 0;
+    for (const facet of FACETS) {
+      const chosen = selected(facet.id);
+      const pool = features.filter((f) => matches(f, facet.id));
+      for (const li of document.querySelectorAll(`fieldset[data-facet="${facet.id}"] li`)) {
+        const value = li.dataset.value;
+        const n = pool.filter((f) => facet.has(f, value)).length;
+        li.querySelector(".count").textContent = String(n);
+        li.querySelector("input").checked = chosen.has(value);
+        li.classList.toggle("empty", n === 0);
+      }
+      if (facet.id === "layer") active += config.layers.length - state.layers.size;
+      else active += chosen.size;
+    }
+    $("filter-count").textContent = String(active);
+    $("filter-count").hidden = active === 0;
   }
 
-  function openFromUrl(markers) {
-    var id = new URLSearchParams(window.location.search).get("site");
-    var marker = id && markers[id];
-    if (!marker) return;
-    map.setView(marker.getLatLng(), Math.max(map.getZoom(), 13));
-    marker.openPopup();
+  function toggleFacet(facet, value, on) {
+    if (facet === "layer") {
+      const group = handles.groups[value];
+      // Through the map, so Leaflet's layer control stays in step (see overlayadd below).
+      if (on) map.addLayer(group); else map.removeLayer(group);
+      return;
+    }
+    if (facet === "school") state.school = on;
+    else if (on) state[facet].add(value); else state[facet].delete(value);
+    apply();
   }
 
-  // Small screens start with the legend folded so the map is visible.
-  if (phone) document.getElementById("legend-box").open = false;
+  const groupLayer = (group) => Object.keys(handles.groups).find((k) => handles.groups[k] === group);
+  map.on("overlayadd", (e) => { const id = groupLayer(e.layer); if (id) { state.layers.add(id); apply(); } });
+  map.on("overlayremove", (e) => { const id = groupLayer(e.layer); if (id) { state.layers.delete(id); apply(); } });
 
-  fetch(config.sitesUrl, {headers: {Accept: "application/geo+json, application/json"}})
-    .then(function (resp) {
-      if (!resp.ok) throw new Error("HTTP " + resp.status);
-      return resp.json();
-    })
-    .then(function (fc) {
-      var markers = {}, circles = {};
-      var located = fc.features.filter(function (f) { return f.geometry; });
-      var offsets = fanOffsets(located);
-      located.forEach(function (f) { addFeature(f, markers, offsets[f.id], circles); });
-      renderLegend(fc.features);
-      renderUnlocated(fc.features);
-      fitDistrict();
-      openFromUrl(markers);
-      located = located.length;
-      statusEl.textContent = "";
-      statusEl.appendChild(document.createTextNode("地图上 " + located + " 处，" +
-        (fc.features.length - located) + " 处位置待确认 "));
-      statusEl.appendChild(en(located + " on the map, " + (fc.features.length - located) + " to be located"));
-      WebMap.features = fc.features;
+  $("clear-filters").addEventListener("click", () => {
+    state.theme.clear(); state.status.clear(); state.precision.clear(); state.school = false;
+    config.layers.forEach((l) => { if (!state.layers.has(l.id)) map.addLayer(handles.groups[l.id]); });
+    $("search").value = ""; state.q = ""; searchHits = null;
+    clearNear();
+    apply();
+  });
+
+  /* -------------------------------------------------------------- search */
+
+  const runSearch = debounce(() => {
+    const q = $("search").value.trim();
+    state.q = q;
+    if (!q) { searchHits = null; apply(); return; }
+    getJSON(config.searchUrl + "?q=" + encodeURIComponent(q.slice(0, 100)))
+      .then((fc) => {
+        if (state.q !== q) return;  // a newer query is on its way
+        searchHits = new Map(fc.features.map((f, i) => [f.id, Object.assign({rank: i}, f.search)]));
+        apply();
+      })
+      .catch(showLoadError);
+  }, 200);
+  $("search").addEventListener("input", runSearch);
+  $("search-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const first = document.querySelector("#site-list button");
+    if (first) first.focus();
+  });
+
+  function fieldText(f, path) {
+    return path.split(".").reduce((o, k) => (o == null ? o : o[k]), f.properties);
+  }
+
+  /* ------------------------------------------------------------- nearby */
+
+  function setNear(near) {
+    state.near = near;
+    const q = near.kind === "site" ? "site=" + encodeURIComponent(near.id) : `lon=${near.lon}&lat=${near.lat}`;
+    getJSON(`${config.nearbyUrl}?${q}&radius=${state.radius}`).then((fc) => {
+      nearHits = new Map(fc.features.map((f) => [f.id, f.nearby]));
+      if (near.kind === "site") nearHits.set(near.id, {distance_m: 0, approximate: isApprox(byId[near.id])});
+      distances = nearHits;
+      state.sort = "distance";
+      $("sort").value = "distance";
+      const place = near.kind === "site" ? tr(byId[near.id].properties.name) : t("myLocation");
+      $("near-label").textContent = t("nearOrigin", {km: km(state.radius), place});
+      $("near-status").hidden = false;
+      map.closePopup();
+      apply();
+      fitTo([...nearHits.keys()]);
+    }).catch(showLoadError);
+  }
+  function clearNear() {
+    state.near = null; nearHits = null; distances = null;
+    $("near-status").hidden = true;
+  }
+  $("near-clear").addEventListener("click", () => { clearNear(); apply(); });
+  $("radius").value = String(state.radius);
+  $("radius").addEventListener("change", () => {
+    state.radius = Number($("radius").value);
+    if (state.near) setNear(state.near); else writeUrl();
+  });
+  $("near-me").addEventListener("click", () => {
+    const say = (msg) => { $("near-label").textContent = msg; $("near-status").hidden = false; };
+    if (!navigator.geolocation) { say(t("geoUnavailable")); return; }
+    navigator.geolocation.getCurrentPosition(
+      (pos) => setNear({kind: "me", lon: +pos.coords.longitude.toFixed(5), lat: +pos.coords.latitude.toFixed(5)}),
+      () => say(t("geoDenied")),
+      {timeout: 10000, maximumAge: 60000});
+  });
+
+  /* Distances for "sort by distance" when no nearby search is active: geodesic
+   * distances (pyproj, on the server) from the map centre. */
+  const fetchCentreDistances = debounce(() => {
+    if (state.sort !== "distance" || state.near) return;
+    const c = map.getCenter();
+    getJSON(`${config.nearbyUrl}?lon=${c.lng.toFixed(5)}&lat=${c.lat.toFixed(5)}&radius=100000`).then((fc) => {
+      distances = new Map(fc.features.map((f) => [f.id, f.nearby]));
+      renderList();
+    }).catch(showLoadError);
+  }, 250);
+  $("sort").addEventListener("change", () => {
+    state.sort = $("sort").value;
+    if (state.sort === "distance" && !state.near) fetchCentreDistances(); else renderList();
+    writeUrl();
+  });
+
+  /* ---------------------------------------------------------------- list */
+
+  function compare(a, b) {
+    if (state.sort === "distance" && distances) {
+      const da = distances.get(a.id), db = distances.get(b.id);
+      return (da ? da.distance_m : Infinity) - (db ? db.distance_m : Infinity);
+    }
+    if (state.sort === "relevance" && searchHits) return searchHits.get(a.id).rank - searchHits.get(b.id).rank;
+    if (state.sort === "relevance") {
+      const la = config.layers.indexOf(layersById[a.properties.layer]);
+      const lb = config.layers.indexOf(layersById[b.properties.layer]);
+      if (la !== lb) return la - lb;
+    }
+    return tr(a.properties.name).localeCompare(tr(b.properties.name), lang === "zh" ? "zh-Hans-u-co-pinyin" : "en");
+  }
+
+  function listItem(f) {
+    const p = f.properties, layer = layersById[p.layer], hit = searchHits && searchHits.get(f.id);
+    const icon = el("span", {class: "chip-icon", "aria-hidden": "true"}, layer.icon);
+    icon.style.setProperty("--layer", layer.colour);
+    const nameField = "name." + lang;
+    const name = hit && hit.field === nameField ? marked(tr(p.name), hit.start, hit.end)
+                                                : document.createTextNode(tr(p.name));
+    const button = el("button", {type: "button", class: "site-button", "data-site-id": f.id},
+                      icon, el("span", {class: "site-name"}, name));
+    if (hit && hit.field !== nameField) {
+      const text = String(fieldText(f, hit.field) || "");
+      const from = Math.max(0, hit.start - 12), to = Math.min(text.length, hit.end + 24);
+      button.append(el("span", {class: "snippet"}, from > 0 ? "…" : "",
+                       marked(text.slice(from, to), hit.start - from, hit.end - from), to < text.length ? "…" : ""));
+    }
+    const d = distances && distances.get(f.id);
+    if (d) {
+      const approx = d.approximate || (state.near && state.near.kind === "site" && isApprox(byId[state.near.id]));
+      button.append(el("span", {class: "distance" + (approx ? " approx" : "")},
+                       t(approx ? "distanceApprox" : "distance", {km: km(d.distance_m)})));
+    } else if (isApprox(f)) {
+      button.append(el("span", {class: "badge"}, t("approxShort")));
+    }
+    button.addEventListener("click", () => selectSite(f.id, true));
+    return el("li", {"data-site-id": f.id, "aria-current": state.site === f.id ? "true" : null}, button);
+  }
+
+  function renderList() {
+    const shown = features.filter((f) => matches(f));
+    const bounds = map.getBounds();
+    const inView = shown.filter((f) => f.geometry && markers[f.id] && bounds.contains(markers[f.id].getLatLng()))
+                        .sort(compare);
+    const unlocated = shown.filter((f) => !f.geometry).sort(compare);
+    const list = $("site-list");
+    list.replaceChildren(...inView.map(listItem));
+    $("unlocated-list").replaceChildren(...unlocated.map((f) => {
+      const li = listItem(f);
+      li.querySelector("button").classList.add("unlocated-item");
+      return li;
+    }));
+    $("unlocated-count").textContent = String(unlocated.length);
+    $("unlocated").hidden = unlocated.length === 0;
+
+    const located = shown.filter((f) => f.geometry).length;
+    $("results-title").textContent = t("inView", {n: inView.length});
+    const nothing = $("nothing-found");
+    nothing.hidden = shown.length > 0;
+    nothing.textContent = state.q ? t("nothingFound", {q: state.q}) : t("nothingMatches");
+    $("status").textContent = (shown.length === features.length ? t("summaryAll", {total: features.length})
+                                                                 : t("summary", {shown: shown.length, total: features.length}))
+                              + " · " + t("onMap", {n: located});
+    const note = $("sort-note");
+    note.hidden = !(state.sort === "distance" && !state.near);
+    note.textContent = t("sortedByDistanceFrom", {place: t("mapCentre")});
+  }
+
+  /* ------------------------------------------------------------ selection */
+
+  function selectSite(id, fromList) {
+    state.site = id;
+    document.querySelectorAll(".site-list li[aria-current]").forEach((li) => li.removeAttribute("aria-current"));
+    if (id) {
+      const li = document.querySelector(`#site-list li[data-site-id="${CSS.escape(id)}"]`);
+      if (li) { li.setAttribute("aria-current", "true"); if (!fromList && !phone) li.scrollIntoView({block: "nearest"}); }
+    }
+    if (fromList && id) {
+      const f = byId[id];
+      if (!f.geometry) { window.location.href = url(config.sitePageUrl, {ID: id}); return; }
+      const marker = markers[id];
+      if (phone) setSheet(false);
+      if (!map.getBounds().pad(-0.1).contains(marker.getLatLng())) map.setView(marker.getLatLng(), map.getZoom());
+      marker.openPopup();
+      const title = document.querySelector(".leaflet-popup-content .popup-title");
+      if (title) title.focus();
+    }
+    writeUrl();
+  }
+  function focusListItem(id) {
+    const button = document.querySelector(`#site-list button[data-site-id="${CSS.escape(id)}"]`);
+    if (button) button.focus();
+  }
+
+  /* --------------------------------------------------------------- apply */
+
+  function apply() {
+    for (const f of features) {
+      const marker = markers[f.id];
+      if (!marker) continue;
+      const group = handles.groups[f.properties.layer];
+      const show = matches(f, "layer");
+      if (show && !group.hasLayer(marker)) group.addLayer(marker);
+      if (!show && group.hasLayer(marker)) group.removeLayer(marker);
+    }
+    for (const c of circles) {
+      const group = handles.groups[c.layer];
+      const show = c.ids.some((id) => matches(byId[id], "layer"));
+      if (show && !group.hasLayer(c.circle)) group.addLayer(c.circle);
+      if (!show && group.hasLayer(c.circle)) group.removeLayer(c.circle);
+    }
+    updateFacetCounts();
+    renderList();
+    writeUrl();
+    emit("change", state);
+  }
+
+  function fitTo(ids) {
+    const pts = ids.filter((id) => markers[id]).map((id) => markers[id].getLatLng());
+    if (pts.length) map.fitBounds(L.latLngBounds(pts).pad(0.3), {maxZoom: 13, animate: false});
+  }
+
+  /* ----------------------------------------------------------------- URL */
+
+  function stateParams(forLang) {
+    const q = new URLSearchParams();
+    q.set("lang", forLang || lang);
+    if (state.layers.size !== config.layers.length) q.set("layers", [...state.layers].join(","));
+    for (const k of ["theme", "status", "precision"]) if (state[k].size) q.set(k, [...state[k]].join(","));
+    if (state.school) q.set("school", "1");
+    if (state.q) q.set("q", state.q);
+    // "Near me" is never written into a link: a shared link must not carry your location.
+    if (state.near && state.near.kind === "site") q.set("near", "site:" + state.near.id);
+    if (state.radius !== 10000) q.set("r", String(state.radius));
+    if (state.sort !== "relevance") q.set("sort", state.sort);
+    if (state.base !== baseIds[0]) q.set("base", state.base);
+    if (state.site) q.set("site", state.site);
+    const c = map.getCenter();
+    q.set("view", `${c.lat.toFixed(5)},${c.lng.toFixed(5)},${map.getZoom()}`);
+    return q;
+  }
+  function writeUrl() {
+    if (!features.length) return;  // not restored yet
+    const query = "?" + stateParams().toString();
+    history.replaceState(null, "", query);
+    $("lang-switch").href = "?" + stateParams(lang === "zh" ? "en" : "zh").toString();
+    if (!$("share").hidden) updateShare();
+  }
+
+  /* --------------------------------------------------------------- share */
+
+  function updateShare() {
+    $("share-url").value = window.location.href;
+    $("share-qr").src = config.qrUrl + "?url=" + encodeURIComponent(window.location.href);
+  }
+  $("share-button").addEventListener("click", () => {
+    const open = $("share").hidden;
+    $("share").hidden = !open;
+    $("share-button").setAttribute("aria-expanded", String(open));
+    if (open) { updateShare(); if (phone) setSheet(true); $("share-url").focus(); $("share-url").select(); }
+  });
+  $("copy-link").addEventListener("click", () => {
+    const done = (msg) => { $("copy-status").textContent = msg; };
+    const fallback = () => { $("share-url").select(); done(t("copyFailed")); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(window.location.href).then(() => done(t("copied")), fallback);
+    } else {
+      fallback();
+    }
+  });
+
+  /* ------------------------------------------------------- phone sheet */
+
+  function setSheet(open) {
+    document.body.classList.toggle("sheet-open", open);
+    $("sheet-toggle").setAttribute("aria-expanded", String(open));
+    $("sheet-label").textContent = open ? t("showMap") : t("showList");
+  }
+  $("sheet-toggle").addEventListener("click", () => setSheet(!document.body.classList.contains("sheet-open")));
+
+  /* ------------------------------------------------------------ basemaps */
+
+  const baseOf = (layer) => Object.keys(handles.basemaps).find((k) => handles.basemaps[k] === layer);
+  map.on("baselayerchange", (e) => {
+    const id = baseOf(e.layer);
+    if (!id || id === state.base) return;
+    const before = gcj();
+    state.base = id;
+    if (gcj() !== before) { reproject(); renderList(); }
+    writeUrl();
+  });
+
+  /* --------------------------------------------------------------- start */
+
+  function showLoadError(err) {
+    const s = $("status");
+    s.textContent = t("loadFailed") + " (" + err.message + ")";
+    s.classList.add("error");
+    document.body.setAttribute("data-state", "error");
+  }
+
+  function fitDistrict() {
+    map.invalidateSize();
+    // On phones the bottom sheet covers the lower part of the map: keep the district above it.
+    const sheet = phone ? $("sidebar").getBoundingClientRect().height : 0;
+    map.fitBounds(config.bounds, {animate: false, paddingTopLeft: [12, 12], paddingBottomRight: [12, 12 + sheet]});
+  }
+
+  L.control.scale({imperial: false, position: "bottomright"}).addTo(map);
+  renderFacets();
+  $("search").value = state.q;
+  $("sort").value = state.sort;
+  if (phone) document.body.classList.add("phone");
+
+  getJSON(config.sitesUrl).then((fc) => {
+    features = WebMap.features = fc.features;
+    byId = Object.fromEntries(features.map((f) => [f.id, f]));
+    const located = features.filter((f) => f.geometry);
+    const offsets = fanOffsets(located), circleIndex = {};
+    located.forEach((f) => addMarker(f, offsets[f.id], circleIndex));
+
+    // Restore the link's state: basemap, layers, view, search, nearby, selection.
+    if (state.base !== baseIds[0]) {
+      map.removeLayer(handles.basemaps[baseIds[0]]);
+      map.addLayer(handles.basemaps[state.base]);
+      reproject();
+    }
+    config.layers.forEach((l) => { if (!state.layers.has(l.id)) map.removeLayer(handles.groups[l.id]); });
+    const view = (params.get("view") || "").split(",").map(Number);
+    if (view.length === 3 && view.every(Number.isFinite)) map.setView([view[0], view[1]], view[2], {animate: false});
+    else fitDistrict();
+
+    const pending = [];
+    if (state.q) {
+      pending.push(getJSON(config.searchUrl + "?q=" + encodeURIComponent(state.q.slice(0, 100))).then((r) => {
+        searchHits = new Map(r.features.map((f, i) => [f.id, Object.assign({rank: i}, f.search)]));
+      }));
+    }
+    if (state.near && byId[state.near.id] && byId[state.near.id].geometry) {
+      pending.push(getJSON(`${config.nearbyUrl}?site=${encodeURIComponent(state.near.id)}&radius=${state.radius}`)
+        .then((r) => {
+          nearHits = new Map(r.features.map((f) => [f.id, f.nearby]));
+          nearHits.set(state.near.id, {distance_m: 0, approximate: isApprox(byId[state.near.id])});
+          distances = nearHits;
+          $("near-label").textContent = t("nearOrigin", {km: km(state.radius), place: tr(byId[state.near.id].properties.name)});
+          $("near-status").hidden = false;
+        }));
+    } else {
+      state.near = null;
+    }
+    return Promise.all(pending).then(() => {
+      apply();
+      map.on("moveend", () => { renderList(); writeUrl(); fetchCentreDistances(); });
+      if (state.sort === "distance" && !state.near) fetchCentreDistances();
+      const selectedMarker = state.site && markers[state.site];
+      if (selectedMarker && map.hasLayer(selectedMarker)) selectedMarker.openPopup();
       WebMap.markers = markers;
-      emit("ready", fc.features, markers);
+      emit("ready", features, markers);
       document.body.setAttribute("data-state", "ready");
-    })
-    .catch(function (err) {
-      statusEl.textContent = "地点数据加载失败，请刷新页面重试。Could not load the sites; please reload. (" +
-        err.message + ")";
-      statusEl.classList.add("error");
-      document.body.setAttribute("data-state", "error");
     });
+  }).catch(showLoadError);
 })();

@@ -22,10 +22,11 @@ def test_every_located_site_is_a_marker_in_its_layer(server, open_page, catalogu
         assert _visible_markers(page, layer) == counts[layer]["located"], layer
     ids = set(page.locator(".site-marker").evaluate_all("els => els.map(e => e.dataset.siteId)"))
     assert ids == {i for i, f in catalogue.features.items() if f.geometry}
-    # The legend shows the same counts.
+    # The legend (the layer filter) counts every site of the layer, located or not.
+    page.locator("#filters summary").click()
     for layer in catalogue.layer_ids:
         legend_count = page.locator(f"#legend li[data-layer={layer}] .count").inner_text()
-        assert legend_count == str(counts[layer]["located"])
+        assert legend_count == str(counts[layer]["total"])
 
 
 def test_toggling_a_layer_hides_exactly_its_markers(server, open_page, catalogue):
@@ -41,9 +42,17 @@ def test_toggling_a_layer_hides_exactly_its_markers(server, open_page, catalogue
     assert _visible_markers(page, layer) == 0
     assert _visible_markers(page) == total - n
     assert page.locator(f".uncertainty-{layer}").count() == 0  # its uncertainty circles go too
+    # The layer filter in the sidebar follows the layer control, and drives it.
+    page.locator("#filters summary").click()
+    assert not page.locator(f"#f-layer-{layer}").is_checked()
+    page.locator(".leaflet-control-layers").hover()
     checkbox.check()
     assert _visible_markers(page, layer) == n
     assert _visible_markers(page) == total
+    page.locator(f"label[for=f-layer-{layer}]").click()
+    assert _visible_markers(page, layer) == 0
+    page.locator(".leaflet-control-layers").hover()
+    assert not checkbox.is_checked()
 
 
 def test_clicking_a_marker_opens_its_popup(server, open_page, catalogue):
@@ -92,7 +101,7 @@ def test_unlocated_sites_are_listed_as_to_be_confirmed(server, open_page, catalo
     items = page.locator("#unlocated-list li")
     assert set(items.evaluate_all("els => els.map(e => e.dataset.siteId)")) == unlocated
     assert items.first.is_visible()
-    first = page.locator("#unlocated-list li a").first
+    first = page.locator("#unlocated-list li button").first
     first.click()
     page.wait_for_url("**/sites/*")
     assert "位置待确认" in page.locator(".locator figcaption").inner_text()

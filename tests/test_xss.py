@@ -67,8 +67,11 @@ def test_map_page_shows_hostile_text_literally(hostile, open_page, catalogue):
     assert popup.locator("a[href^=javascript]").count() == 0
     assert PAYLOAD in popup.locator(".facts dd").first.inner_text()
     assert PAYLOAD in popup.locator(".photo figcaption").first.inner_text()
-    # Legend, layer control and the "to be confirmed" list.
+    # Legend (the layer filter), the list, the layer control and the "to be confirmed" list.
+    page.locator("#filters summary").click()
     assert PAYLOAD in page.locator("#legend li").first.inner_text()
+    assert PAYLOAD in page.locator("#facets fieldset[data-facet=theme] li").first.inner_text()
+    assert PAYLOAD in page.locator("#site-list li").first.inner_text()
     page.locator(".leaflet-control-layers").hover()
     label = page.locator(".leaflet-control-layers-overlays label").first
     assert PAYLOAD in label.inner_text() and label.locator("img, script").count() == 0
@@ -77,6 +80,11 @@ def test_map_page_shows_hostile_text_literally(hostile, open_page, catalogue):
     # Marker accessible names are attributes, not markup.
     assert PAYLOAD in page.locator(".site-marker-wrap").first.get_attribute("aria-label")
     assert page.locator("img[src=x], a[href^=javascript]").count() == 0
+    # Searching for the payload highlights it as text.
+    page.locator("#search").fill("<script>alert(3)")
+    page.wait_for_function("document.querySelector('#site-list mark') !== null")
+    assert page.locator("#site-list mark").first.inner_text() == "<script>alert(3)"
+    assert page.locator("#site-list script, #site-list img").count() == 0
     assert watch.dialogs == []
 
 

@@ -23,12 +23,14 @@ from shapely import Point
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from .schema import Layer, SiteFeature, Theme
+from .schema import District, Layer, SiteFeature, Theme
+from .search import SearchIndex
 
 SITES_FILE = "sites.geojson"
 LAYERS_FILE = "layers.json"
 THEMES_FILE = "themes.json"
 BOUNDARY_FILE = "boundary.geojson"
+DISTRICT_FILE = "district.json"
 PHOTOS_DIR = "photos"
 
 # Files larger than this are refused before parsing (the shipped sites file is ~100 KB).
@@ -78,6 +80,8 @@ class Catalogue:
     themes: tuple[Theme, ...]
     features: dict[str, SiteFeature]
     boundary: BaseGeometry
+    district: District
+    search_index: SearchIndex = field(repr=False)
     version: str
     _geojson: dict[str, dict[str, Any]] = field(repr=False)
 
@@ -135,12 +139,13 @@ def load_catalogue(data_dir: Path | str) -> Catalogue:
     themes = _load_records(data_dir / THEMES_FILE, "themes", Theme, problems)
     boundary = _load_boundary(data_dir / BOUNDARY_FILE, problems)
     features = _load_sites(data_dir, {x.id for x in layers}, {x.id for x in themes}, boundary, problems)
+    district = _load_district(data_dir / DISTRICT_FILE, problems)
 
     if problems:
         raise DataError(problems)
 
     digest = hashlib.sha256()
-    for name in (LAYERS_FILE, THEMES_FILE, BOUNDARY_FILE, SITES_FILE):
+    for name in (LAYERS_FILE, THEMES_FILE, BOUNDARY_FILE, SITES_FILE, DISTRICT_FILE):
         digest.update((data_dir / name).read_bytes())
     return Catalogue(
         data_dir=data_dir,
@@ -148,6 +153,8 @@ def load_catalogue(data_dir: Path | str) -> Catalogue:
         themes=tuple(themes),
         features=features,
         boundary=boundary,
+        district=district,
+        search_index=SearchIndex(features),
         version=digest.hexdigest()[:16],
         _geojson={fid: _to_geojson(f) for fid, f in features.items()},
     )
@@ -238,6 +245,23 @@ def _load_records(path: Path, key: str, model: type[BaseModel], problems: list[P
     if not records and not any(p.file == str(path) for p in problems):
         problems.append(Problem(str(path), None, key, "the list is empty"))
     return records
+
+
+def _load_district(path: Path, problems: list[Problem]) -> District | None:
+    doc = _read(path, problems)
+    if doc is None:
+        return None
+    try:
+        district = District.model_validate(doc)
+    except ValidationError as exc:
+        problems.extend(_pydantic_problems(str(path), None, exc))
+        return None
+    seen = set()
+    for i, figure in enumerate(district.figures):
+        if figure.id in seen:
+            problems.append(Problem(str(path), figure.id, f"figures.{i}.id", "duplicate id"))
+        seen.add(figure.id)
+    return district
 
 
 def _load_boundary(path: Path, problems: list[Problem]) -> BaseGeometry | None:

@@ -25,16 +25,73 @@ from shapely.geometry.base import BaseGeometry
 
 from .catalogue import Catalogue
 
-# Basemaps this build knows. ``hosts`` is every host the browser will contact for them.
-TILE_PROVIDERS = {
+# Basemaps this build knows. ``crs`` says how their tiles are drawn: AMap's are in
+# GCJ-02, so the page shifts every overlay while AMap is shown. ``hosts`` is every host
+# the browser may contact for them (for the Content-Security-Policy and the tests).
+_TIANDITU = "https://t{s}.tianditu.gov.cn/DataServer?T=%s&x={x}&y={y}&l={z}&tk=%s"
+_TIANDITU_ATTR = '&copy; <a href="https://www.tianditu.gov.cn/">天地图 Tianditu</a>'
+BASEMAPS = {
     "osm": {
-        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
-        "max_zoom": 19,
+        "name": {"zh": "OpenStreetMap 街道图", "en": "OpenStreetMap"},
+        "crs": "wgs84",
+        "tiles": [
+            {
+                "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                "attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+                "contributors",
+                "max_zoom": 19,
+            }
+        ],
         "hosts": ["tile.openstreetmap.org"],
     },
-    "none": None,
+    "amap": {
+        "name": {"zh": "高德地图", "en": "AMap (Gaode)"},
+        "crs": "gcj02",
+        "tiles": [
+            {
+                "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+                "&x={x}&y={y}&z={z}",
+                "subdomains": "1234",
+                "attribution": "&copy; 高德地图 AutoNavi",
+                "max_zoom": 18,
+            }
+        ],
+        "hosts": [f"webrd0{i}.is.autonavi.com" for i in range(1, 5)],
+    },
+    "tianditu-vec": {
+        "name": {"zh": "天地图 矢量", "en": "Tianditu map"},
+        "crs": "wgs84",
+        "tiles": [
+            {
+                "url": _TIANDITU % ("vec_w", "{key}"),
+                "subdomains": "01234567",
+                "attribution": _TIANDITU_ATTR,
+                "max_zoom": 18,
+            },
+            {"url": _TIANDITU % ("cva_w", "{key}"), "subdomains": "01234567", "attribution": "", "max_zoom": 18},
+        ],
+        "hosts": [f"t{i}.tianditu.gov.cn" for i in range(8)],
+    },
+    "tianditu-img": {
+        "name": {"zh": "天地图 影像", "en": "Tianditu imagery"},
+        "crs": "wgs84",
+        "tiles": [
+            {
+                "url": _TIANDITU % ("img_w", "{key}"),
+                "subdomains": "01234567",
+                "attribution": _TIANDITU_ATTR,
+                "max_zoom": 18,
+            },
+            {"url": _TIANDITU % ("cia_w", "{key}"), "subdomains": "01234567", "attribution": "", "max_zoom": 18},
+        ],
+        "hosts": [f"t{i}.tianditu.gov.cn" for i in range(8)],
+    },
+    "none": {"name": {"zh": "无底图", "en": "No basemap"}, "crs": "wgs84", "tiles": [], "hosts": []},
 }
+
+
+def tile_hosts(basemap_ids: list[str]) -> list[str]:
+    return [h for b in basemap_ids for h in BASEMAPS[b]["hosts"]]
 
 
 @dataclass(frozen=True)
@@ -44,24 +101,23 @@ class MapParts:
     header: str
     body: str
     script: str
-    map_name: str
-    groups: dict[str, str]
 
 
 class _Handles(MacroElement):
-    """Publishes the JS names Folium chose, so our script can find the map and overlays."""
+    """Publishes the JS names Folium chose, so our script can find the map and its layers."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-        window.WEBMAP_HANDLES = {map: {{ this._parent.get_name() }}, groups: {
-        {%- for lid, name in this.groups.items() %}{{ lid|tojson }}: {{ name }},{% endfor %}}};
+        window.WEBMAP_HANDLES = {map: {{ this._parent.get_name() }}, outline: {{ this.outline }},
+          groups: {{ '{' }}{% for k, v in this.groups.items() %}{{ k|tojson }}: {{ v }},{% endfor %}{{ '}' }},
+          basemaps: {{ '{' }}{% for k, v in this.basemaps.items() %}{{ k|tojson }}: {{ v }},{% endfor %}{{ '}' }}};
         {% endmacro %}"""
     )
 
-    def __init__(self, groups: dict[str, str]):
+    def __init__(self, groups: dict[str, str], basemaps: dict[str, str], outline: str):
         super().__init__()
         self._name = "WebmapHandles"
-        self.groups = groups
+        self.groups, self.basemaps, self.outline = groups, basemaps, outline
 
 
 def _html_for_folium(text: str) -> str:
@@ -70,24 +126,41 @@ def _html_for_folium(text: str) -> str:
     return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
 
 
-def build_map(catalogue: Catalogue, tiles: str, leaflet_js: str, leaflet_css: str) -> MapParts:
-    provider = TILE_PROVIDERS[tiles]
+def build_map(
+    catalogue: Catalogue,
+    basemap_ids: list[str],
+    lang: str,
+    leaflet_js: str,
+    leaflet_css: str,
+    tianditu_key: str | None = None,
+) -> MapParts:
+    """The Folium map: basemaps (the first shown), outline, one empty overlay per layer.
+
+    ``basemap_ids`` and ``lang`` come from settings and the request; every label is
+    escaped with ``_html_for_folium`` because Leaflet's layer control shows it as HTML."""
     minx, miny, maxx, maxy = catalogue.boundary.bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None, zoom_snap=0.25)
     # Per-map asset lists (Folium's defaults are class-level CDN links shared by every map).
     m.default_js = [("leaflet", leaflet_js)]
     m.default_css = [("leaflet_css", leaflet_css)]
-    if provider:
-        folium.TileLayer(
-            tiles=provider["url"],
-            attr=provider["attribution"],
-            max_zoom=provider["max_zoom"],
-            name="OpenStreetMap",
-            control=False,
-        ).add_to(m)
+
+    basemaps: dict[str, str] = {}
+    for i, bid in enumerate(basemap_ids):
+        spec = BASEMAPS[bid]
+        group = folium.FeatureGroup(name=_html_for_folium(spec["name"][lang]), overlay=False, show=i == 0)
+        for t in spec["tiles"]:
+            folium.TileLayer(
+                tiles=t["url"].replace("{key}", tianditu_key or ""),
+                attr=t["attribution"] or " ",
+                max_zoom=t["max_zoom"],
+                subdomains=t.get("subdomains", "abc"),
+                control=False,
+            ).add_to(group)
+        group.add_to(m)
+        basemaps[bid] = group.get_name()
 
     outline = {"type": "Feature", "properties": {}, "geometry": catalogue.boundary.__geo_interface__}
-    folium.GeoJson(
+    outline_layer = folium.GeoJson(
         outline,
         name="boundary",
         control=False,
@@ -98,27 +171,21 @@ def build_map(catalogue: Catalogue, tiles: str, leaflet_js: str, leaflet_css: st
     groups: dict[str, str] = {}
     counts = catalogue.layer_counts()
     for layer in catalogue.layers:
-        # Leaflet's layer control inserts names as HTML, so every data string is escaped here.
         label = (
             f'<span class="lc-swatch" style="background:{layer.colour}">{_html_for_folium(layer.icon)}</span> '
-            f'{_html_for_folium(layer.name.zh)} <span class="lc-count">{counts[layer.id]["located"]}</span>'
+            f"{_html_for_folium(layer.name.zh if lang == 'zh' else layer.name.en)} "
+            f'<span class="lc-count">{counts[layer.id]["located"]}</span>'
         )
         fg = folium.FeatureGroup(name=label, show=True).add_to(m)
         groups[layer.id] = fg.get_name()
 
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
-    _Handles(groups).add_to(m)
+    _Handles(groups, basemaps, outline_layer.get_name()).add_to(m)
 
     root = m.get_root()
     root.render()
-    return MapParts(
-        header=root.header.render(),
-        body=root.html.render(),
-        script=root.script.render(),
-        map_name=m.get_name(),
-        groups=groups,
-    )
+    return MapParts(header=root.header.render(), body=root.html.render(), script=root.script.render())
 
 
 def locator_svg(

@@ -147,3 +147,26 @@ class SiteFeature(Strict):
         if self.geometry is not None and loc.uncertainty_m is None:
             raise ValueError("location.uncertainty_m is required for every located site")
         return self
+
+
+class DistrictFigure(Strict):
+    id: Slug
+    group: Literal["economy", "jobs"]
+    label: Text
+    period: Text
+    # Figures exactly as the article prints them; growth in percent, also as printed.
+    value: NonEmpty | None = None
+    unit: Text | None = None
+    growth_pct: Annotated[str, StringConstraints(pattern=r"^-?\d+(\.\d+)?$")] | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def has_a_figure(self) -> DistrictFigure:
+        if self.value is None and self.growth_pct is None:
+            raise ValueError("a figure needs a value, a growth_pct, or both")
+        return self
+
+
+class District(Strict):
+    source: Text
+    figures: list[DistrictFigure]

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -17,11 +17,20 @@ class SettingsError(Exception):
     """A setting has a bad value; the message names the environment variable."""
 
 
+Basemap = Literal["osm", "amap", "tianditu-vec", "tianditu-img", "none"]
+BASEMAP_IDS: tuple[str, ...] = Basemap.__args__
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WEBMAP_", frozen=True, extra="ignore")
 
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Folder with sites.geojson, layers.json, ...")
-    tiles: Literal["osm", "none"] = Field("osm", description="Basemap: 'osm' (OpenStreetMap) or 'none'")
+    tiles: Basemap = Field("osm", description="Basemap shown first: osm, amap, tianditu-vec, tianditu-img or none")
+    basemaps: str = Field(
+        "osm,amap,none",
+        description="Basemaps offered in the layer control, comma-separated (tianditu-* need WEBMAP_TIANDITU_KEY)",
+    )
+    tianditu_key: str | None = Field(None, description="Tianditu (天地图) browser key; enables tianditu-vec/-img")
     host: str = Field("127.0.0.1", description="Address `webmap serve` listens on")
     port: int = Field(8000, ge=0, le=65535, description="Port for `webmap serve`; 0 picks a free one")
     secret_key: str = Field(
@@ -33,6 +42,27 @@ class Settings(BaseSettings):
     )
     assets_dir: Path = Field(PROJECT_ROOT / "node_modules", description="npm-installed front-end libraries (npm ci)")
 
+    @field_validator("basemaps")
+    @classmethod
+    def known_basemaps(cls, value: str) -> str:
+        ids = [x.strip() for x in value.split(",") if x.strip()]
+        unknown = [x for x in ids if x not in BASEMAP_IDS]
+        if unknown or not ids:
+            raise ValueError(f"unknown basemap {unknown[0] if unknown else ''!r}; use {', '.join(BASEMAP_IDS)}")
+        return ",".join(dict.fromkeys(ids))
+
+    @model_validator(mode="after")
+    def tianditu_needs_key(self) -> Settings:
+        if any(b.startswith("tianditu") for b in self.basemap_ids) and not self.tianditu_key:
+            raise ValueError("Tianditu basemaps need WEBMAP_TIANDITU_KEY")
+        return self
+
+    @property
+    def basemap_ids(self) -> list[str]:
+        """Basemaps offered, the default first among them."""
+        ids = self.basemaps.split(",")
+        return [self.tiles, *[b for b in ids if b != self.tiles]]
+
 
 def load_settings(**overrides) -> Settings:
     """Read settings from the environment, turning pydantic's report into one clear line per bad value."""
@@ -41,6 +71,6 @@ def load_settings(**overrides) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            name = "WEBMAP_" + "_".join(str(p) for p in err["loc"]).upper()
+            name = "WEBMAP_" + "_".join(str(p) for p in err["loc"]).upper() if err["loc"] else "settings"
             lines.append(f"{name}: {err['msg']} (got {err.get('input')!r})")
         raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None

@@ -2,44 +2,74 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, send_file, send_from_directory, url_for
+import io
+
+import segno
+from flask import Blueprint, Response, abort, render_template, request, send_file, send_from_directory, url_for
+from flask_babel import gettext as _
 
 from .. import vocab
-from ..mapview import TILE_PROVIDERS, build_map, locator_svg
+from ..district import growth_chart
+from ..mapview import BASEMAPS, build_map, locator_svg
 from ..photos import PhotoError, rendition
 from . import catalogue, settings
+from .i18n import client_messages, current_lang
 
 bp = Blueprint("pages", __name__)
 
 # npm package folders the page may load from (node_modules/<folder>); nothing else there is served.
-VENDOR_DIRS = {"leaflet": "leaflet/dist"}
+VENDOR_DIRS = {"leaflet": "leaflet/dist", "gcoord": "gcoord/dist"}
 
 
 @bp.get("/")
 def index():
     cat, cfg = catalogue(), settings()
+    lang = current_lang()
     parts = build_map(
         cat,
-        cfg.tiles,
+        cfg.basemap_ids,
+        lang,
         leaflet_js=url_for("pages.vendor", name="leaflet/leaflet.js"),
         leaflet_css=url_for("pages.vendor", name="leaflet/leaflet.css"),
+        tianditu_key=cfg.tianditu_key,
     )
+    minx, miny, maxx, maxy = cat.boundary.bounds
     client_config = {
+        "lang": lang,
         "sitesUrl": url_for("api.sites"),
-        "sitePageUrl": url_for("pages.site", site_id="__ID__"),
+        "searchUrl": url_for("api.search"),
+        "nearbyUrl": url_for("api.near"),
+        "qrUrl": url_for("pages.qr"),
+        "sitePageUrl": url_for("pages.site", site_id="__ID__", lang=lang if lang != "zh" else None),
         "photoUrl": url_for("pages.photo", size="__SIZE__", name="__NAME__"),
         "layers": [{"id": x.id, "name": x.name.model_dump(), "colour": x.colour, "icon": x.icon} for x in cat.layers],
-        "themes": {t.id: t.name.model_dump() for t in cat.themes},
-        "tiles": cfg.tiles,
-        "bounds": [[cat.boundary.bounds[1], cat.boundary.bounds[0]], [cat.boundary.bounds[3], cat.boundary.bounds[2]]],
+        "themes": [{"id": t.id, "name": t.name.model_dump()} for t in cat.themes],
+        "basemaps": {b: {"crs": BASEMAPS[b]["crs"]} for b in cfg.basemap_ids},
+        "bounds": [[miny, minx], [maxy, maxx]],
         "vocab": vocab.as_json(),
+        "messages": client_messages(),
     }
     return render_template(
         "map.html",
         parts=parts,
         client_config=client_config,
-        tile_hosts=(TILE_PROVIDERS[cfg.tiles] or {}).get("hosts", []),
+        district=cat.district,
+        chart=growth_chart(cat.district),
+        vendor_gcoord=url_for("pages.vendor", name="gcoord/gcoord.global.prod.js"),
     )
+
+
+@bp.get("/qr.svg")
+def qr():
+    """A QR code (SVG) of a link to this map, for chat apps and printouts."""
+    target = request.args.get("url", "")
+    if not target.startswith(request.host_url) or len(target) > 2000:
+        abort(400, description="url must be a link to this site, at most 2000 characters")
+    svg = io.BytesIO()
+    segno.make(target, error="m").save(svg, kind="svg", scale=4, border=2, title="QR")
+    resp = Response(svg.getvalue(), mimetype="image/svg+xml")
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp
 
 
 @bp.get("/sites/<site_id>")
@@ -47,7 +77,7 @@ def site(site_id: str):
     cat = catalogue()
     feature = cat.features.get(site_id)
     if feature is None:
-        abort(404, description=f"没有这个地点 / No site with id “{site_id}”.")
+        abort(404, description=_("No place with the id “%(id)s”.", id=site_id))
     props = feature.properties
     layer = next(x for x in cat.layers if x.id == props.layer)
     svg = locator_svg(
