@@ -63,7 +63,8 @@
 
   const params = new URLSearchParams(window.location.search);
   const listParam = (name) => (params.has(name) ? params.get(name).split(",").filter(Boolean) : []);
-  const baseIds = Object.keys(config.basemaps);
+  const baseIds = config.basemaps.map((b) => b.id);
+  const baseCrs = Object.fromEntries(config.basemaps.map((b) => [b.id, b.crs]));
   const state = {
     layers: new Set(params.has("layers") ? listParam("layers").filter((x) => x in layersById)
                                            : config.layers.map((l) => l.id)),
@@ -100,7 +101,7 @@
 
   // AMap tiles are drawn in GCJ-02; while they are shown, every overlay is shifted
   // with gcoord so that markers stay on the right spot. Data stays WGS-84.
-  const gcj = () => config.basemaps[state.base].crs === "gcj02";
+  const gcj = () => baseCrs[state.base] === "gcj02";
   function display(lon, lat) {
     if (!gcj()) return L.latLng(lat, lon);
     const [x, y] = window.gcoord.transform([lon, lat], window.gcoord.WGS84, window.gcoord.GCJ02);
@@ -355,6 +356,7 @@
       .catch(showLoadError);
   }, 200);
   $("search").addEventListener("input", runSearch);
+  document.querySelector(".skip-link").addEventListener("click", (e) => { e.preventDefault(); $("search").focus(); });
   $("search-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const first = document.querySelector("#site-list button");
@@ -469,12 +471,19 @@
                         .sort(compare);
     const unlocated = shown.filter((f) => !f.geometry).sort(compare);
     const list = $("site-list");
+    // Re-rendering must not take the keyboard focus away from the item it was on.
+    const focused = document.activeElement && document.activeElement.closest(".site-list button");
+    const focusedId = focused ? focused.dataset.siteId : null;
     list.replaceChildren(...inView.map(listItem));
     $("unlocated-list").replaceChildren(...unlocated.map((f) => {
       const li = listItem(f);
       li.querySelector("button").classList.add("unlocated-item");
       return li;
     }));
+    if (focusedId) {
+      const again = document.querySelector(`.site-list button[data-site-id="${CSS.escape(focusedId)}"]`);
+      if (again) again.focus();
+    }
     $("unlocated-count").textContent = String(unlocated.length);
     $("unlocated").hidden = unlocated.length === 0;
 
@@ -651,8 +660,9 @@
       reproject();
     }
     config.layers.forEach((l) => { if (!state.layers.has(l.id)) map.removeLayer(handles.groups[l.id]); });
+    map.invalidateSize();  // Folium created the map before our layout settled
     const view = (params.get("view") || "").split(",").map(Number);
-    if (view.length === 3 && view.every(Number.isFinite)) map.setView([view[0], view[1]], view[2], {animate: false});
+    if (view.length === 3 && view.every(Number.isFinite)) map.setView([view[0], view[1]], view[2], {reset: true});  // reset: exact, not pixel-rounded
     else fitDistrict();
 
     const pending = [];
@@ -675,10 +685,21 @@
     }
     return Promise.all(pending).then(() => {
       apply();
-      map.on("moveend", () => { renderList(); writeUrl(); fetchCentreDistances(); });
+      // data-map-moving lets scripts (and tests) wait until pans and zooms have finished.
+      map.on("movestart", () => document.body.setAttribute("data-map-moving", ""));
+      map.on("moveend", () => {
+        document.body.removeAttribute("data-map-moving");
+        renderList(); writeUrl(); fetchCentreDistances();
+      });
       if (state.sort === "distance" && !state.near) fetchCentreDistances();
       const selectedMarker = state.site && markers[state.site];
-      if (selectedMarker && map.hasLayer(selectedMarker)) selectedMarker.openPopup();
+      if (selectedMarker && map.hasLayer(selectedMarker)) {
+        // The link holds the exact view the sender saw: open the popup without panning.
+        const popup = selectedMarker.getPopup();
+        popup.options.autoPan = !params.has("view");
+        selectedMarker.openPopup();
+        popup.options.autoPan = true;
+      }
       WebMap.markers = markers;
       emit("ready", features, markers);
       document.body.setAttribute("data-state", "ready");

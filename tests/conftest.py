@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -89,6 +90,9 @@ class LiveServer:
             self.stop()
             raise RuntimeError(f"server did not start:\n{line}{rest}")
         self.url = line.strip().split()[-1].rstrip("/")
+        # Keep reading the server's log, or its pipe fills up and the server blocks.
+        self.log: list[str] = []
+        threading.Thread(target=lambda: self.log.extend(self.proc.stdout), daemon=True).start()
         self.origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.url))
 
     def stop(self) -> None:
@@ -166,8 +170,11 @@ def open_page(browser) -> Iterator[Callable[..., tuple]]:
         height: int = 900,
         allow_hosts: tuple[str, ...] = (),
         wait_ready: bool = True,
+        **context_options,
     ):
-        ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", service_workers="block")
+        ctx = browser.new_context(
+            viewport={"width": width, "height": height}, locale="zh-CN", service_workers="block", **context_options
+        )
         contexts.append(ctx)
         page = ctx.new_page()
         watch = PageWatch()

@@ -44,7 +44,8 @@ def index():
         "photoUrl": url_for("pages.photo", size="__SIZE__", name="__NAME__"),
         "layers": [{"id": x.id, "name": x.name.model_dump(), "colour": x.colour, "icon": x.icon} for x in cat.layers],
         "themes": [{"id": t.id, "name": t.name.model_dump()} for t in cat.themes],
-        "basemaps": {b: {"crs": BASEMAPS[b]["crs"]} for b in cfg.basemap_ids},
+        # A list, not an object: JSON objects are sorted on the way out, and the first is the default.
+        "basemaps": [{"id": b, "crs": BASEMAPS[b]["crs"]} for b in cfg.basemap_ids],
         "bounds": [[miny, minx], [maxy, maxx]],
         "vocab": vocab.as_json(),
         "messages": client_messages(),
