@@ -25,12 +25,13 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.extensions["webmap.settings"] = settings
     app.extensions["webmap.catalogue"] = catalogue
 
-    from .web import api, errors, exports, pages
+    from .web import api, errors, exports, ogc, pages
 
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(exports.bp)
+    app.register_blueprint(ogc.bp)
     Compress(app)
     return app
 
