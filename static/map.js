@@ -216,11 +216,19 @@
   // Small screens start with the legend folded so the map is visible.
   if (phone) document.getElementById("legend-box").open = false;
 
-  fetch(config.sitesUrl, {headers: {Accept: "application/geo+json, application/json"}})
+  // A static copy of the site (`webmap build`) ships the sites as a script that sets
+  // window.WEBMAP_SITES, because browsers refuse fetch() from file:// pages.
+  var loadSites = config.sitesScript ? new Promise(function (resolve, reject) {
+    var s = el("script", {src: config.sitesScript});
+    s.onload = function () { resolve(window.WEBMAP_SITES); };
+    s.onerror = function () { reject(new Error("could not load " + config.sitesScript)); };
+    document.head.appendChild(s);
+  }) : fetch(config.sitesUrl, {headers: {Accept: "application/geo+json, application/json"}})
     .then(function (resp) {
       if (!resp.ok) throw new Error("HTTP " + resp.status);
       return resp.json();
-    })
+    });
+  loadSites
     .then(function (fc) {
       var markers = {}, circles = {};
       var located = fc.features.filter(function (f) { return f.geometry; });

@@ -1,0 +1,125 @@
+"""`webmap build`: the static copy works from file:// and from a plain static server,
+with no Python app behind it (headless Chromium; no console errors, no outside requests)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import screenshot
+
+from webmap.cli import main
+
+
+@pytest.fixture(scope="module")
+def site_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("static") / "site"
+    result = CliRunner().invoke(main, ["build", str(out)], env={"WEBMAP_TILES": "none"})
+    assert result.exit_code == 0, result.output
+    assert "Built" in result.output
+    return out
+
+
+@dataclass
+class StaticSite:
+    """What open_page needs from a server: the URL of the copy and the origin it may load from."""
+
+    url: str
+    origin: str
+
+
+@pytest.fixture
+def http_site(site_dir):
+    """The copy behind Python's plain static file server: no app, just files."""
+    proc = subprocess.Popen(
+        [sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(site_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    line = proc.stdout.readline()  # "Serving HTTP on 127.0.0.1 port N (http://127.0.0.1:N/) ..."
+    if "port" not in line:
+        proc.kill()
+        raise RuntimeError(f"static server did not start: {line}")
+    port = int(line.split(" port ")[1].split()[0])
+    yield StaticSite(url=f"http://127.0.0.1:{port}", origin=f"http://127.0.0.1:{port}")
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_build_writes_pages_data_and_assets(site_dir, catalogue):
+    for rel in ("index.html", "sites/index.html", "data/sites.js", "static/map.js", "vendor/leaflet/leaflet.js"):
+        assert (site_dir / rel).is_file(), rel
+    assert len(list((site_dir / "sites").glob("*.html"))) == len(catalogue.features) + 1
+    # No link in any page still points at the app's absolute paths.
+    for page in site_dir.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert 'href="/' not in html and 'src="/' not in html, page
+    config = json.loads(
+        (site_dir / "index.html").read_text("utf-8").split('id="webmap-config">')[1].split("</script>")[0]
+    )
+    assert config["sitesScript"] == "data/sites.js" and config["sitesUrl"] is None and config["staticSite"]
+    js = (site_dir / "data/sites.js").read_text(encoding="utf-8")
+    assert js.startswith("window.WEBMAP_SITES = {") and "云冈石窟" in js
+    rows = list(csv.DictReader(io.StringIO((site_dir / "data/yungang-sites-all.csv").read_text("utf-8-sig"))))
+    assert len(rows) == len(catalogue.features)
+    assert rows[0]["url"] == f"sites/{rows[0]['id']}.html"
+
+
+def test_build_refuses_a_folder_that_is_not_empty(tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    result = CliRunner().invoke(main, ["build", str(tmp_path)], env={"WEBMAP_TILES": "none"})
+    assert result.exit_code == 1 and "not empty" in result.output
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def _check_copy(page, site, catalogue, shot: str):
+    located = {i for i, f in catalogue.features.items() if f.geometry}
+    ids = set(page.locator(".site-marker").evaluate_all("els => els.map(e => e.dataset.siteId)"))
+    assert ids == located
+    assert page.locator("#unlocated-list li").count() == len(catalogue.features) - len(located)
+    screenshot(page, shot)
+    page.locator('.site-marker[data-site-id="yungang-grottoes"]').click()
+    popup = page.locator(".leaflet-popup-content .popup")
+    popup.wait_for()
+    assert popup.locator(".popup-title").inner_text() == "云冈石窟"
+    assert page.locator('#export-links a[data-format="kml"]').get_attribute("href") == "data/yungang-sites-all.kml"
+    popup.locator(".more a").click()
+    page.wait_for_url("**/sites/yungang-grottoes.html")
+    assert page.locator("h1").inner_text() == "云冈石窟"
+    page.locator(".crumbs a", has_text="全部地点").click()
+    page.wait_for_url("**/sites/index.html")
+    assert page.locator(".site-list li").count() == len(catalogue.features)
+    page.locator('.site-list a[href="../sites/gaotun-community.html"]').click()
+    page.wait_for_url("**/sites/gaotun-community.html")
+    page.locator("a", has_text="在交互地图上查看").click()  # back to the map, with the popup open
+    page.wait_for_selector("body[data-state=ready]")
+    assert "site=gaotun-community" in page.url
+    name = catalogue.features["gaotun-community"].properties.name.zh
+    assert page.locator(".leaflet-popup-content .popup-title").inner_text() == name
+
+
+@pytest.mark.browser
+def test_static_copy_works_from_file_urls(site_dir, open_page, catalogue):
+    site = StaticSite(url=site_dir.as_uri(), origin="file://")
+    page, _ = open_page(site, "/index.html")
+    assert page.url.startswith("file://")
+    _check_copy(page, site, catalogue, "static-file-1440x900")
+
+
+@pytest.mark.browser
+def test_static_copy_works_from_a_plain_static_server(http_site, open_page, catalogue):
+    page, _ = open_page(http_site, "/index.html", width=390, height=844)
+    _check_copy(page, http_site, catalogue, "static-http-390x844")
+    # Embed mode needs no server either.
+    page.goto(http_site.url + "/index.html?embed=1&layers=communities")
+    page.wait_for_selector("body[data-state=ready]")
+    assert page.locator(".topbar").is_hidden()
+    assert set(page.locator(".site-marker").evaluate_all("els => els.map(e => e.dataset.layer)")) == {"communities"}
