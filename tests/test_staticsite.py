@@ -123,3 +123,42 @@ def test_static_copy_works_from_a_plain_static_server(http_site, open_page, cata
     page.wait_for_selector("body[data-state=ready]")
     assert page.locator(".topbar").is_hidden()
     assert set(page.locator(".site-marker").evaluate_all("els => els.map(e => e.dataset.layer)")) == {"communities"}
+
+
+def test_build_with_photos_and_hostile_text(data_copy, tmp_path):
+    """Photo renditions are copied and linked relatively; data text cannot break out of the
+    rewritten config block or the pages."""
+    from conftest import edit_json
+    from PIL import Image
+    from test_xss import PAYLOAD
+
+    Image.new("RGB", (1200, 800), (180, 120, 60)).save(data_copy / "photos" / "grottoes-test.jpg")
+
+    def change(doc):
+        f = next(x for x in doc["features"] if x["id"] == "yungang-grottoes")
+        f["properties"]["photos"] = [
+            {
+                "file": "grottoes-test.jpg",
+                "caption": {"zh": "石窟", "en": "Caves"},
+                "credit": {"zh": "测试", "en": "Test"},
+            }
+        ]
+        f["properties"]["name"]["zh"] += PAYLOAD
+
+    edit_json(data_copy / "sites.geojson", change)
+    edit_json(data_copy / "layers.json", lambda d: d["layers"][0]["name"].update(zh=PAYLOAD))
+    out = tmp_path / "site"
+    env = {"WEBMAP_TILES": "none", "WEBMAP_DATA_DIR": str(data_copy), "WEBMAP_CACHE_DIR": str(tmp_path / "cache")}
+    result = CliRunner().invoke(main, ["build", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "1 photo(s)" in result.output
+    for size, longest in (("thumb", 480), ("full", 1200)):
+        with Image.open(out / "photos" / size / "grottoes-test.jpg") as img:
+            assert max(img.size) == longest
+    page = (out / "sites" / "yungang-grottoes.html").read_text("utf-8")
+    assert 'src="../photos/thumb/grottoes-test.jpg"' in page
+    assert "<script>alert(3)</script>" not in page
+    index = (out / "index.html").read_text("utf-8")
+    block = index.split('id="webmap-config">')[1].split("</script>")[0]
+    assert json.loads(block)["layers"][0]["name"]["zh"] == PAYLOAD  # intact as data...
+    assert "<" not in block  # ...and unable to close the script element
