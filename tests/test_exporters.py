@@ -191,3 +191,13 @@ def test_other_filters_combine_with_layers(client, catalogue):
 def test_unknown_format_is_404_json(client):
     resp = client.get("/api/export.xlsx")
     assert resp.status_code == 404 and resp.is_json and "csv" in resp.get_json()["error"]["allowed"]
+
+
+@pytest.mark.parametrize("path", ["/api/export.csv", "/api/export.kml", "/ogc/collections/sites/items?limit=100"])
+def test_open_data_responses_are_compressed(client, path):
+    import gzip
+
+    plain = client.get(path).data
+    resp = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert resp.headers.get("Content-Encoding") == "gzip"
+    assert gzip.decompress(resp.data) == plain and len(resp.data) < len(plain) / 3

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_compress import Compress
 
 from .catalogue import Catalogue, load_catalogue
+from .exporters import FORMATS as _EXPORT_FORMATS
 from .settings import PROJECT_ROOT, Settings, load_settings
 
 
@@ -32,7 +33,9 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.register_blueprint(pages.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(ogc.bp)
-    Compress(app)
+    compress = Compress(app)
+    # flask-compress has no open-data types in its list (read once, at init); add ours.
+    compress.compress_mimetypes_set |= {t.split(";")[0] for t in _EXPORT_FORMATS.values()}
     return app
 
 
