@@ -264,7 +264,8 @@ def to_kml(catalogue: Catalogue, features: list[SiteFeature], selection: Selecti
             data = sub(pm, "ExtendedData")
             for col in COLUMNS:
                 if row[col] is not None:
-                    sub(sub(data, "Data", name=col), "value", _cell(row[col]) if col != "url" else row[col])
+                    value = row[col]
+                    sub(sub(data, "Data", name=col), "value", str(value).lower() if isinstance(value, bool) else value)
             if f.geometry is not None:
                 lon, lat = f.geometry.coordinates
                 sub(sub(pm, "Point"), "coordinates", f"{lon},{lat}")

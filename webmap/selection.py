@@ -122,7 +122,7 @@ def parse_selection(args: Mapping[str, Sequence[str]], catalogue: Catalogue) -> 
             values = chosen.setdefault(field, [])
             for value in _split(param, raw):
                 if value not in vocab[field]:
-                    raise ParameterError(param, f"unknown {param.rstrip('s')} {value!r}", vocab[field])
+                    raise ParameterError(param, f"{param}: unknown value {value!r}", vocab[field])
                 if value not in values:
                     values.append(value)
             if len(values) > MAX_VALUES:
