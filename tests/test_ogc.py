@@ -58,6 +58,10 @@ def test_items_page_through_with_next_and_prev_links(client, catalogue):
     assert seen == list(catalogue.features) and pages == 5
     assert _json(client, "/ogc/collections/sites/items")["numberReturned"] == 10  # default limit
     assert _json(client, "/ogc/collections/sites/items?limit=5000")["numberReturned"] == len(catalogue.features)
+    assert _json(client, "/ogc/collections/sites/items?limit=" + "9" * 5000)["numberReturned"] == len(
+        catalogue.features
+    )
+    assert _json(client, "/ogc/collections/sites/items?offset=" + "9" * 50)["numberReturned"] == 0
 
 
 def test_items_have_flat_attributes_and_null_geometry_for_unlocated(client, catalogue):

@@ -320,9 +320,11 @@ def _integer(req: OgcRequest, name: str, default: int, minimum: int) -> int:
     raw = req.one(name)
     if raw is None:
         return default
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < minimum:
+    if not raw.isascii() or not raw.isdigit() or (len(raw) <= 9 and int(raw) < minimum):
         raise OgcError(400, "InvalidParameterValue", f"{name} must be an integer ≥ {minimum}, got {raw!r}", name)
-    return int(raw)
+    # Huge values are legal (a limit is then capped, an offset gives an empty page); never
+    # parse thousands of digits.
+    return int(raw) if len(raw) <= 9 else 10**9
 
 
 def _datetime(req: OgcRequest) -> None:
