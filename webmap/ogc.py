@@ -88,6 +88,7 @@ class OgcApi:
     def __init__(self, catalogue: Catalogue, render: Render):
         self.cat = catalogue
         self.render = render
+        self._extents: dict[str, list[float]] = {}
         self.titles = {ALL_SITES: {"zh": "全部地点", "en": "All sites"}}
         self.descriptions = {
             ALL_SITES: {
@@ -134,7 +135,12 @@ class OgcApi:
             return self.cat.site_ids(cid)
         raise OgcError(404, "NotFound", f"no collection {cid!r}")
 
-    def _extent(self, ids: list[str]) -> list[float]:
+    def _extent(self, cid: str) -> list[float]:
+        if cid not in self._extents:  # the catalogue never changes while the app runs
+            self._extents[cid] = self._compute_extent(self._site_ids(cid))
+        return self._extents[cid]
+
+    def _compute_extent(self, ids: list[str]) -> list[float]:
         points = [self.cat.features[i].geometry.coordinates for i in ids if self.cat.features[i].geometry]
         if not points:  # nothing located yet: the district is the best statement we can make
             return [round(v, 6) for v in self.cat.boundary.bounds]
@@ -150,7 +156,7 @@ class OgcApi:
             "description": f"{self.descriptions[cid]['zh']} {self.descriptions[cid]['en']}",
             "itemType": "feature",
             "crs": [CRS84],
-            "extent": {"spatial": {"bbox": [self._extent(self._site_ids(cid))], "crs": CRS84}},
+            "extent": {"spatial": {"bbox": [self._extent(cid)], "crs": CRS84}},
             "links": [
                 *self._links(url, "self", fmt),
                 {"href": f"{url}/items?f=json", "rel": "items", "type": GEOJSON, "title": "Items (GeoJSON)"},
@@ -265,7 +271,7 @@ class OgcApi:
             doc,
             "ogc/items.html",
             GEOJSON,
-            collection=self._collection_doc(req, cid, "json"),
+            collection=self._collection_doc(req, cid, "json") if fmt == "html" else None,
             offset=offset,
             limit=limit,
             columns=exporters.COLUMNS,
@@ -291,7 +297,7 @@ class OgcApi:
             doc,
             "ogc/item.html",
             GEOJSON,
-            collection=self._collection_doc(req, cid, "json"),
+            collection=self._collection_doc(req, cid, "json") if fmt == "html" else None,
             columns=exporters.COLUMNS,
         )
 
