@@ -55,6 +55,7 @@ def http_site(site_dir):
 
 
 def test_build_writes_pages_data_and_assets(site_dir, catalogue):
+    assert 'rel="canonical"' not in (site_dir / "sites" / "yungang-grottoes.html").read_text("utf-8")  # no base URL
     for rel in ("index.html", "sites/index.html", "data/sites.js", "static/map.js", "vendor/leaflet/leaflet.js"):
         assert (site_dir / rel).is_file(), rel
     assert len(list((site_dir / "sites").glob("*.html"))) == len(catalogue.features) + 1
@@ -162,3 +163,15 @@ def test_build_with_photos_and_hostile_text(data_copy, tmp_path):
     block = index.split('id="webmap-config">')[1].split("</script>")[0]
     assert json.loads(block)["layers"][0]["name"]["zh"] == PAYLOAD  # intact as data...
     assert "<" not in block  # ...and unable to close the script element
+
+
+def test_base_url_gives_canonical_links_and_absolute_export_urls(tmp_path):
+    out = tmp_path / "site"
+    args = ["build", str(out), "--base-url", "https://example.org/map"]
+    result = CliRunner().invoke(main, args, env={"WEBMAP_TILES": "none"})
+    assert result.exit_code == 0, result.output
+    page = (out / "sites" / "yungang-grottoes.html").read_text("utf-8")
+    assert '<link rel="canonical" href="https://example.org/map/sites/yungang-grottoes.html">' in page
+    assert 'href="../static/app.css"' in page  # other links stay relative
+    rows = list(csv.DictReader(io.StringIO((out / "data/yungang-sites-all.csv").read_text("utf-8-sig"))))
+    assert rows[0]["url"] == f"https://example.org/map/sites/{rows[0]['id']}.html"

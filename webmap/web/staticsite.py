@@ -28,6 +28,7 @@ import json
 import re
 import shutil
 from datetime import date
+from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,7 +40,7 @@ from .pages import VENDOR_DIRS
 
 _URL_ATTR = re.compile(r'(\s(?:href|src))="(/[^"]*)"')
 _CONFIG = re.compile(r'(<script type="application/json" id="webmap-config">)(.*?)(</script>)', re.S)
-_CANONICAL = re.compile(r'\s*<link rel="canonical" href="http://localhost/[^"]*">')
+_CANONICAL = re.compile(r'\s*<link rel="canonical" href="http://localhost(/[^"]*)">')
 
 
 class BuildError(Exception):
@@ -108,7 +109,7 @@ def build_site(out: Path, settings: Settings, catalogue: Catalogue | None = None
     host = base_url.rstrip("/") + "/" if base_url else None
 
     def get(path: str) -> bytes:
-        resp = client.get(path, base_url=host or "http://localhost/")
+        resp = client.get(path)
         if resp.status_code != 200:
             raise BuildError(f"GET {path} answered {resp.status_code}")
         return resp.get_data()
@@ -118,13 +119,17 @@ def build_site(out: Path, settings: Settings, catalogue: Catalogue | None = None
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
 
+    def canonical(html: str) -> str:
+        # A canonical link must be absolute: kept (pointing at the copy) only with --base-url.
+        if not host:
+            return _CANONICAL.sub("", html)
+        return _CANONICAL.sub(lambda m: f'\n<link rel="canonical" href="{escape(host + static_path(m[1]))}">', html)
+
     def page(path: str, rel: str) -> None:
-        html = get(path).decode("utf-8")
-        html = _CANONICAL.sub("", html)  # only meaningful with a known public address (--base-url)
-        write(rel, relativize(html, rel.count("/")))
+        write(rel, relativize(canonical(get(path).decode("utf-8")), rel.count("/")))
 
     out.mkdir(parents=True, exist_ok=True)
-    write("index.html", relativize(_rewrite_config(_CANONICAL.sub("", get("/").decode("utf-8"))), 0))
+    write("index.html", relativize(_rewrite_config(canonical(get("/").decode("utf-8"))), 0))
     page("/sites/", "sites/index.html")
     for site_id in cat.features:
         page(f"/sites/{site_id}", f"sites/{site_id}.html")
