@@ -330,8 +330,13 @@
   }
 
   const groupLayer = (group) => Object.keys(handles.groups).find((k) => handles.groups[k] === group);
-  map.on("overlayadd", (e) => { const id = groupLayer(e.layer); if (id) { state.layers.add(id); apply(); } });
-  map.on("overlayremove", (e) => { const id = groupLayer(e.layer); if (id) { state.layers.delete(id); apply(); } });
+  // Leaflet fires these while it is still adding or removing the group (a removed group
+  // still has its map), so the markers are re-sorted only once it has finished.
+  map.on("overlayadd", (e) => { const id = groupLayer(e.layer); if (id) { state.layers.add(id); queueMicrotask(apply); } });
+  map.on("overlayremove", (e) => {
+    const id = groupLayer(e.layer);
+    if (id) { state.layers.delete(id); queueMicrotask(apply); }
+  });
 
   $("clear-filters").addEventListener("click", () => {
     state.theme.clear(); state.status.clear(); state.precision.clear(); state.school = false;
@@ -646,7 +651,23 @@
   $("sort").value = state.sort;
   if (phone) document.body.classList.add("phone");
 
-  getJSON(config.sitesUrl).then((fc) => {
+  // A static copy of the site (`webmap build`) ships the sites as a script that sets
+  // window.WEBMAP_SITES, because browsers refuse fetch() from file:// pages. Search,
+  // nearby and the QR code need the server, so a static copy goes without them.
+  function loadSites() {
+    if (!config.sitesScript) return getJSON(config.sitesUrl);
+    for (const id of ["search-form", "near-me", "share-qr", "lang-switch"]) $(id).hidden = true;
+    document.querySelector(".nearby").hidden = true;
+    document.querySelector('#sort option[value="distance"]').remove();
+    return new Promise((resolve, reject) => {
+      const s = el("script", {src: config.sitesScript});
+      s.onload = () => resolve(window.WEBMAP_SITES);
+      s.onerror = () => reject(new Error("could not load " + config.sitesScript));
+      document.head.appendChild(s);
+    });
+  }
+
+  loadSites().then((fc) => {
     features = WebMap.features = fc.features;
     byId = Object.fromEntries(features.map((f) => [f.id, f]));
     const located = features.filter((f) => f.geometry);

@@ -298,3 +298,14 @@ def test_no_serious_accessibility_violations(server, open_page, path):
         if v["impact"] in ("serious", "critical")
     ]
     assert serious == [], json.dumps(serious, ensure_ascii=False, indent=1)
+
+
+def test_a_link_with_some_layers_shows_only_those(server, open_page, catalogue):
+    # The first layer is the one Leaflet used to re-add while removing it.
+    page, _ = open_page(server, "/?layers=communities,parks")
+    assert {
+        m.split(":")[0] for m in page.locator(".site-marker").evaluate_all("els => els.map(e => e.dataset.layer)")
+    } == {"communities", "parks"}
+    page.locator(".leaflet-control-layers").hover()
+    checked = page.locator(".leaflet-control-layers-overlays input:checked").count()
+    assert checked == 2

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_compress import Compress
 
 from .catalogue import Catalogue, load_catalogue
+from .exporters import FORMATS as _EXPORT_FORMATS
 from .settings import PROJECT_ROOT, Settings, load_settings
 
 
@@ -25,13 +26,17 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.extensions["webmap.settings"] = settings
     app.extensions["webmap.catalogue"] = catalogue
 
-    from .web import api, errors, i18n, pages
+    from .web import api, errors, exports, i18n, ogc, pages
 
     i18n.init_app(app)
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
-    Compress(app)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(ogc.bp)
+    compress = Compress(app)
+    # flask-compress has no open-data types in its list (read once, at init); add ours.
+    compress.compress_mimetypes_set |= {t.split(";")[0] for t in _EXPORT_FORMATS.values()}
     return app
 
 

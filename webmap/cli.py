@@ -1,4 +1,4 @@
-"""Command line: ``webmap validate`` and ``webmap serve``."""
+"""Command line: ``webmap validate``, ``webmap serve`` and ``webmap build``."""
 
 from __future__ import annotations
 
@@ -75,6 +75,32 @@ def serve(host: str | None, port: int | None) -> None:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
+
+
+@main.command()
+@click.argument("outdir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--base-url", default=None, help="Public address of the copy (for canonical links and export URLs)")
+def build(outdir: Path, base_url: str | None) -> None:
+    """Write the map as a static site into OUTDIR (new or empty folder).
+
+    The copy needs no Python: put it on any static host, or open OUTDIR/index.html."""
+    from .web.staticsite import BuildError, build_site
+
+    settings = _settings()
+    try:
+        counts = build_site(outdir, settings, base_url=base_url)
+    except DataError as exc:
+        click.echo("Not building: the data is invalid.", err=True)
+        for problem in exc.problems:
+            click.echo(f"ERROR {problem}", err=True)
+        sys.exit(1)
+    except BuildError as exc:
+        click.echo(f"Not building: {exc}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Built {outdir}: {counts['pages']} pages, {counts['sites']} sites, {counts['photos']} photo(s). "
+        f"Open {outdir / 'index.html'} or put the folder on any static host."
+    )
 
 
 def _settings(**overrides):

@@ -13,6 +13,8 @@ class ApiError(Exception):
 
 
 def _wants_json() -> bool:
+    if request.path.startswith("/ogc"):  # OGC API clients expect JSON unless they ask for HTML
+        return request.args.get("f") != "html" and "text/html" not in request.headers.get("Accept", "")
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 

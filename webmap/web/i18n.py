@@ -77,6 +77,10 @@ def client_messages() -> dict[str, str]:
         "schoolSuitable": _("Suitable for school trips"),
         "sortedByDistanceFrom": _("Distances from {place}"),
         "mapCentre": _("the map centre"),
+        "exportNone": _("No place matches: nothing to export."),
+        "exportAll": _("All {n} places."),
+        "exportSome": _("The {n} places that match now."),
+        "embedTitle": _("Yungang District Map"),
     }
 
 

@@ -1,0 +1,524 @@
+"""OGC API – Features, Part 1 (Core, GeoJSON, HTML, OpenAPI 3.0) over the catalogue.
+
+Like pygeoapi's API core, every handler takes a plain request description and returns
+``(headers, status, content)``; nothing here imports Flask. HTML is rendered through a
+``render(template, context)`` callable the web adapter passes in (Jinja, autoescaped).
+
+Collections: one per layer (id = layer id) and ``sites`` for every site. Items are GeoJSON
+Features whose properties are the flat table of ``exporters.flat_properties`` (``name_zh``,
+``name_en``, ``status``, ``layer``, ``precision``, ``uncertainty_m``, ``location_source``…),
+so QGIS and OGR show useful attribute columns. A site whose location is to be confirmed has
+``geometry: null``: it is listed in items unless a ``bbox`` is given.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from . import exporters
+from .catalogue import Catalogue
+from .selection import FILTERS, ParameterError, parse_selection, vocabularies
+
+ALL_SITES = "sites"
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 1000
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+]
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+HTML = "text/html"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+
+Response = tuple[dict[str, str], int, str]
+Render = Callable[[str, dict[str, Any]], str]
+
+
+class OgcError(Exception):
+    """An error answer; carries its HTTP status and OGC exception code."""
+
+    def __init__(self, status: int, code: str, description: str, parameter: str | None = None, allowed=None):
+        super().__init__(description)
+        self.status, self.code, self.description = status, code, description
+        self.parameter, self.allowed = parameter, allowed
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "description": self.description}
+        if self.parameter:
+            out["parameter"] = self.parameter
+        if self.allowed is not None:
+            out["allowed"] = self.allowed
+        return out
+
+
+@dataclass(frozen=True)
+class OgcRequest:
+    base_url: str  # absolute URL of the API root, no trailing slash: http://host/ogc
+    args: Mapping[str, Sequence[str]]  # the query string as a multi-dict
+    accept: str = ""
+    site_url: Callable[[str], str] = lambda site_id: site_id  # the site's HTML page
+
+    def format(self) -> str:
+        """``f=json|html`` wins; otherwise a browser (Accept: text/html) gets HTML."""
+        values = self.args.get("f")
+        if values:
+            if values[-1] not in ("json", "html"):
+                raise OgcError(400, "InvalidParameterValue", "f must be 'json' or 'html'", "f", ["json", "html"])
+            return values[-1]
+        return "html" if HTML in self.accept else "json"
+
+    def one(self, name: str) -> str | None:
+        values = self.args.get(name)
+        if values and len(values) > 1:
+            raise OgcError(400, "InvalidParameterValue", f"{name} may be given only once", name)
+        return values[0] if values else None
+
+
+class OgcApi:
+    def __init__(self, catalogue: Catalogue, render: Render):
+        self.cat = catalogue
+        self.render = render
+        self._extents: dict[str, list[float]] = {}
+        self.titles = {ALL_SITES: {"zh": "全部地点", "en": "All sites"}}
+        self.descriptions = {
+            ALL_SITES: {
+                "zh": "云冈区地图上的全部地点，含位置待确认的地点。",
+                "en": "Every site of the map, including those whose location is still to be confirmed.",
+            }
+        }
+        for layer in catalogue.layers:
+            self.titles.setdefault(layer.id, layer.name.model_dump())
+            self.descriptions.setdefault(layer.id, layer.description.model_dump())
+
+    # -- helpers -----------------------------------------------------------
+
+    def _answer(self, req: OgcRequest, fmt: str, doc: dict, template: str, media: str = JSON, **ctx) -> Response:
+        if fmt == "html":
+            html = self.render(template, {"doc": doc, "base_url": req.base_url, **ctx})
+            return {"Content-Type": "text/html; charset=utf-8"}, 200, html
+        return {"Content-Type": media}, 200, json.dumps(doc, ensure_ascii=False)
+
+    @staticmethod
+    def _allow(req: OgcRequest, allowed: set[str]) -> None:
+        unknown = sorted(set(req.args) - allowed)
+        if unknown:
+            raise OgcError(
+                400, "InvalidParameterValue", f"unknown query parameter {unknown[0]!r}", unknown[0], sorted(allowed)
+            )
+
+    @staticmethod
+    def _links(url: str, rel_self: str, fmt: str, json_type: str = JSON, title: str = "") -> list[dict]:
+        sep = "&" if "?" in url else "?"
+        json_link = {"href": f"{url}{sep}f=json", "type": json_type, "title": f"{title}JSON"}
+        html_link = {"href": f"{url}{sep}f=html", "type": HTML, "title": f"{title}HTML"}
+        if fmt == "html":
+            return [{**html_link, "rel": rel_self}, {**json_link, "rel": "alternate"}]
+        return [{**json_link, "rel": rel_self}, {**html_link, "rel": "alternate"}]
+
+    def _collection_ids(self) -> list[str]:
+        return [ALL_SITES, *(lid for lid in self.cat.layer_ids if lid != ALL_SITES)]
+
+    def _site_ids(self, cid: str) -> list[str]:
+        if cid == ALL_SITES:
+            return self.cat.site_ids()
+        if cid in self.cat.layer_ids:
+            return self.cat.site_ids(cid)
+        raise OgcError(404, "NotFound", f"no collection {cid!r}")
+
+    def _extent(self, cid: str) -> list[float]:
+        if cid not in self._extents:  # the catalogue never changes while the app runs
+            self._extents[cid] = self._compute_extent(self._site_ids(cid))
+        return self._extents[cid]
+
+    def _compute_extent(self, ids: list[str]) -> list[float]:
+        points = [self.cat.features[i].geometry.coordinates for i in ids if self.cat.features[i].geometry]
+        if not points:  # nothing located yet: the district is the best statement we can make
+            return [round(v, 6) for v in self.cat.boundary.bounds]
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        return [min(xs), min(ys), max(xs), max(ys)]
+
+    def _collection_doc(self, req: OgcRequest, cid: str, fmt: str) -> dict:
+        url = f"{req.base_url}/collections/{cid}"
+        title = self.titles[cid]
+        return {
+            "id": cid,
+            "title": f"{title['zh']} {title['en']}",
+            "description": f"{self.descriptions[cid]['zh']} {self.descriptions[cid]['en']}",
+            "itemType": "feature",
+            "crs": [CRS84],
+            "extent": {"spatial": {"bbox": [self._extent(cid)], "crs": CRS84}},
+            "links": [
+                *self._links(url, "self", fmt),
+                {"href": f"{url}/items?f=json", "rel": "items", "type": GEOJSON, "title": "Items (GeoJSON)"},
+                {"href": f"{url}/items?f=html", "rel": "items", "type": HTML, "title": "Items (HTML)"},
+            ],
+        }
+
+    def _feature(self, req: OgcRequest, site_id: str) -> dict:
+        return {
+            "type": "Feature",
+            "id": site_id,
+            "geometry": self.cat.feature_geojson(site_id)["geometry"],
+            "properties": exporters.flat_properties(self.cat.features[site_id], self.cat, req.site_url),
+        }
+
+    # -- endpoints ---------------------------------------------------------
+
+    def landing(self, req: OgcRequest) -> Response:
+        self._allow(req, {"f"})
+        fmt = req.format()
+        b = req.base_url
+        doc = {
+            "title": "云冈区地图 Yungang District Map",
+            "description": "OGC API – Features: 云冈区的遗产、能源、公园、社区、文化与产业地点。"
+            "Sites of Yungang District, Datong: heritage, energy, parks, communities, culture, industry.",
+            "links": [
+                *self._links(b, "self", fmt),
+                {"href": f"{b}/api", "rel": "service-desc", "type": OPENAPI, "title": "OpenAPI 3.0"},
+                {"href": f"{b}/api?f=html", "rel": "service-doc", "type": HTML, "title": "API documentation"},
+                {"href": f"{b}/conformance", "rel": "conformance", "type": JSON, "title": "Conformance"},
+                {"href": f"{b}/collections", "rel": "data", "type": JSON, "title": "Collections"},
+            ],
+        }
+        return self._answer(req, fmt, doc, "ogc/landing.html")
+
+    def conformance(self, req: OgcRequest) -> Response:
+        self._allow(req, {"f"})
+        fmt = req.format()
+        doc = {"conformsTo": CONFORMANCE}
+        return self._answer(req, fmt, doc, "ogc/conformance.html")
+
+    def collections(self, req: OgcRequest) -> Response:
+        self._allow(req, {"f"})
+        fmt = req.format()
+        doc = {
+            "links": self._links(f"{req.base_url}/collections", "self", fmt),
+            "collections": [self._collection_doc(req, cid, fmt) for cid in self._collection_ids()],
+        }
+        return self._answer(req, fmt, doc, "ogc/collections.html")
+
+    def collection(self, req: OgcRequest, cid: str) -> Response:
+        self._allow(req, {"f"})
+        fmt = req.format()
+        self._site_ids(cid)
+        return self._answer(req, fmt, self._collection_doc(req, cid, fmt), "ogc/collection.html")
+
+    def items(self, req: OgcRequest, cid: str) -> Response:
+        self._allow(req, {"f", "bbox", "limit", "offset", "datetime", *FILTERS})
+        fmt = req.format()
+        ids = self._site_ids(cid)
+        try:
+            selection = parse_selection(req.args, self.cat)
+        except ParameterError as exc:
+            raise OgcError(400, "InvalidParameterValue", exc.message, exc.parameter, exc.allowed) from None
+        limit = _integer(req, "limit", DEFAULT_LIMIT, minimum=1)
+        limit = min(limit, MAX_LIMIT)  # OGC API – Features: a larger limit is capped, not refused
+        offset = _integer(req, "offset", 0, minimum=0)
+        _datetime(req)
+        bbox = _bbox(req)
+
+        chosen = set(selection.ids(self.cat))
+        matched = [i for i in ids if i in chosen]
+        if bbox is not None:
+            matched = [i for i in matched if _in_bbox(self.cat.features[i].geometry, bbox)]
+        page = matched[offset : offset + limit]
+
+        url = f"{req.base_url}/collections/{cid}/items"
+        keep = [(k, v) for k, vs in req.args.items() if k not in ("f", "offset", "limit") for v in vs]
+
+        def page_url(new_offset: int, f: str) -> str:
+            q = [*keep, ("limit", str(limit)), ("offset", str(new_offset)), ("f", f)]
+            return f"{url}?{urlencode(q)}"
+
+        ftype = GEOJSON if fmt == "json" else HTML
+        links = [
+            {"href": page_url(offset, fmt), "rel": "self", "type": ftype, "title": "This page"},
+            {
+                "href": page_url(offset, "html" if fmt == "json" else "json"),
+                "rel": "alternate",
+                "type": HTML if fmt == "json" else GEOJSON,
+                "title": "This page in another format",
+            },
+            {"href": f"{req.base_url}/collections/{cid}", "rel": "collection", "type": JSON, "title": "Collection"},
+        ]
+        if offset + limit < len(matched):
+            links.append({"href": page_url(offset + limit, fmt), "rel": "next", "type": ftype, "title": "Next page"})
+        if offset > 0:
+            links.append(
+                {"href": page_url(max(0, offset - limit), fmt), "rel": "prev", "type": ftype, "title": "Previous page"}
+            )
+        doc = {
+            "type": "FeatureCollection",
+            "features": [self._feature(req, i) for i in page],
+            "links": links,
+            "numberMatched": len(matched),
+            "numberReturned": len(page),
+            "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        return self._answer(
+            req,
+            fmt,
+            doc,
+            "ogc/items.html",
+            GEOJSON,
+            collection=self._collection_doc(req, cid, "json") if fmt == "html" else None,
+            offset=offset,
+            limit=limit,
+            columns=exporters.COLUMNS,
+        )
+
+    def item(self, req: OgcRequest, cid: str, fid: str) -> Response:
+        self._allow(req, {"f"})
+        fmt = req.format()
+        if fid not in self._site_ids(cid):
+            raise OgcError(404, "NotFound", f"no feature {fid!r} in collection {cid!r}")
+        url = f"{req.base_url}/collections/{cid}/items/{fid}"
+        doc = {
+            **self._feature(req, fid),
+            "links": [
+                *self._links(url, "self", fmt, GEOJSON),
+                {"href": f"{req.base_url}/collections/{cid}", "rel": "collection", "type": JSON, "title": "Collection"},
+                {"href": req.site_url(fid), "rel": "describedby", "type": HTML, "title": "Site page"},
+            ],
+        }
+        return self._answer(
+            req,
+            fmt,
+            doc,
+            "ogc/item.html",
+            GEOJSON,
+            collection=self._collection_doc(req, cid, "json") if fmt == "html" else None,
+            columns=exporters.COLUMNS,
+        )
+
+    def openapi(self, req: OgcRequest) -> Response:
+        self._allow(req, {"f"})
+        fmt = req.format()
+        doc = openapi_document(self.cat, req.base_url, self._collection_ids())
+        return self._answer(req, fmt, doc, "ogc/api.html", OPENAPI)
+
+    def error(self, req: OgcRequest, exc: OgcError) -> Response:
+        try:
+            fmt = req.format()
+        except OgcError:
+            fmt = "json"
+        if fmt == "html":
+            html = self.render("error.html", {"status": exc.status, "message": exc.description})
+            return {"Content-Type": "text/html; charset=utf-8"}, exc.status, html
+        return {"Content-Type": JSON}, exc.status, json.dumps(exc.body(), ensure_ascii=False)
+
+
+# ---------------------------------------------------------------------------
+# Parameters
+
+
+def _integer(req: OgcRequest, name: str, default: int, minimum: int) -> int:
+    raw = req.one(name)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit() or (len(raw) <= 9 and int(raw) < minimum):
+        raise OgcError(400, "InvalidParameterValue", f"{name} must be an integer ≥ {minimum}, got {raw!r}", name)
+    # Huge values are legal (a limit is then capped, an offset gives an empty page); never
+    # parse thousands of digits.
+    return int(raw) if len(raw) <= 9 else 10**9
+
+
+def _datetime(req: OgcRequest) -> None:
+    """Accepted, because Core requires it; the sites carry no time, so every site matches.
+    Still checked, so a malformed value is a 400 rather than silently ignored."""
+    raw = req.one("datetime")
+    if raw is None:
+        return
+    for part in raw.split("/"):
+        if part in ("..", ""):
+            continue
+        try:
+            datetime.fromisoformat(part.replace("Z", "+00:00"))
+        except ValueError:
+            raise OgcError(
+                400, "InvalidParameterValue", f"datetime: {part!r} is not an RFC 3339 time", "datetime"
+            ) from None
+
+
+def _bbox(req: OgcRequest) -> tuple[float, float, float, float] | None:
+    raw = req.one("bbox")
+    if raw is None:
+        return None
+    try:
+        nums = [float(x) for x in raw.split(",")]
+    except ValueError:
+        nums = []
+    if len(nums) not in (4, 6) or not all(math.isfinite(n) for n in nums):
+        raise OgcError(
+            400, "InvalidParameterValue", "bbox must be 4 (or 6) numbers: minLon,minLat,maxLon,maxLat", "bbox"
+        )
+    minx, miny, maxx, maxy = (
+        (nums[0], nums[1], nums[2], nums[3]) if len(nums) == 4 else (nums[0], nums[1], nums[3], nums[4])
+    )
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise OgcError(
+            400, "InvalidParameterValue", "bbox is out of range or has minLat > maxLat (WGS 84 lon/lat order)", "bbox"
+        )
+    return minx, miny, maxx, maxy
+
+
+def _in_bbox(geometry, bbox: tuple[float, float, float, float]) -> bool:
+    if geometry is None:
+        return False
+    lon, lat = geometry.coordinates
+    minx, miny, maxx, maxy = bbox
+    in_lon = minx <= lon <= maxx if minx <= maxx else (lon >= minx or lon <= maxx)  # across the antimeridian
+    return in_lon and miny <= lat <= maxy
+
+
+# ---------------------------------------------------------------------------
+# OpenAPI 3.0
+
+
+def openapi_document(cat: Catalogue, base_url: str, collection_ids: list[str]) -> dict[str, Any]:
+    vocab = vocabularies(cat)
+    f_param = {
+        "name": "f",
+        "in": "query",
+        "required": False,
+        "description": "Response format",
+        "schema": {"type": "string", "enum": ["json", "html"]},
+    }
+    json_resp = {"description": "OK", "content": {JSON: {"schema": {"type": "object"}}, HTML: {}}}
+    geojson_resp = {"description": "OK", "content": {GEOJSON: {"schema": {"type": "object"}}, HTML: {}}}
+    errors = {
+        "400": {"description": "Bad request: a parameter is invalid; the body names it"},
+        "404": {"description": "Not found"},
+    }
+
+    def enum_list(name: str, values: list[str], description: str) -> dict:
+        return {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": description,
+            "style": "form",
+            "explode": False,
+            "schema": {"type": "array", "items": {"type": "string", "enum": values}},
+        }
+
+    collection_param = {
+        "name": "collectionId",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "enum": collection_ids},
+    }
+    items_params = [
+        collection_param,
+        {
+            "name": "bbox",
+            "in": "query",
+            "required": False,
+            "style": "form",
+            "explode": False,
+            "description": "minLon,minLat,maxLon,maxLat (WGS 84); sites with no known location are left out",
+            "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
+        },
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "style": "form",
+            "explode": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        },
+        {"name": "offset", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0, "default": 0}},
+        {
+            "name": "datetime",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "Accepted for conformance; the sites carry no time, so it does not filter",
+        },
+        enum_list("layer", vocab["layers"], "Layer id(s), comma-separated"),
+        enum_list("theme", vocab["themes"], "Theme id(s); a site matches if it has any of them"),
+        enum_list("status", vocab["statuses"], "Status value(s)"),
+        enum_list("precision", vocab["precisions"], "Location precision(s)"),
+        f_param,
+    ]
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "云冈区地图 Yungang District Map – OGC API – Features",
+            "version": cat.version,
+            "license": {"name": "See the project README"},
+        },
+        "servers": [{"url": base_url}],
+        "paths": {
+            "/": {
+                "get": {
+                    "summary": "Landing page",
+                    "operationId": "getLandingPage",
+                    "parameters": [f_param],
+                    "responses": {"200": json_resp},
+                }
+            },
+            "/conformance": {
+                "get": {
+                    "summary": "Conformance classes",
+                    "operationId": "getConformance",
+                    "parameters": [f_param],
+                    "responses": {"200": json_resp},
+                }
+            },
+            "/api": {
+                "get": {
+                    "summary": "This document",
+                    "operationId": "getApi",
+                    "parameters": [f_param],
+                    "responses": {"200": {"description": "OK", "content": {OPENAPI: {}}}},
+                }
+            },
+            "/collections": {
+                "get": {
+                    "summary": "Collections",
+                    "operationId": "getCollections",
+                    "parameters": [f_param],
+                    "responses": {"200": json_resp},
+                }
+            },
+            "/collections/{collectionId}": {
+                "get": {
+                    "summary": "One collection",
+                    "operationId": "describeCollection",
+                    "parameters": [collection_param, f_param],
+                    "responses": {"200": json_resp, **errors},
+                }
+            },
+            "/collections/{collectionId}/items": {
+                "get": {
+                    "summary": "Features, with paging and filters",
+                    "operationId": "getFeatures",
+                    "parameters": items_params,
+                    "responses": {"200": geojson_resp, **errors},
+                }
+            },
+            "/collections/{collectionId}/items/{featureId}": {
+                "get": {
+                    "summary": "One feature",
+                    "operationId": "getFeature",
+                    "parameters": [
+                        collection_param,
+                        {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}},
+                        f_param,
+                    ],
+                    "responses": {"200": geojson_resp, **errors},
+                }
+            },
+        },
+    }

@@ -1,0 +1,33 @@
+"""GET /api/export.<fmt>: the current selection as a file (thin adapter over ``exporters``)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request, url_for
+
+from .. import exporters
+from ..selection import FILTERS, ParameterError, parse_selection, reject_unknown
+from . import catalogue
+from .errors import ApiError
+
+bp = Blueprint("exports", __name__)
+
+
+def _site_url(site_id: str) -> str:
+    return url_for("pages.site", site_id=site_id, _external=True)
+
+
+@bp.get("/api/export.<fmt>")
+def export(fmt: str):
+    cat = catalogue()
+    if fmt not in exporters.FORMATS:
+        raise ApiError(404, "not_found", f"no export format {fmt!r}", allowed=sorted(exporters.FORMATS))
+    try:
+        reject_unknown(request.args, [*FILTERS, "school", "q"])
+        selection = parse_selection(request.args.to_dict(flat=False), cat)
+    except ParameterError as exc:
+        raise ApiError(exc.status, exc.code, exc.message, **exc.detail()) from None
+    result = exporters.export(cat, selection, fmt, _site_url)
+    resp = Response(result.content, headers=result.http_headers())
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
