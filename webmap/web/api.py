@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from ..openapi import openapi_document
 from . import catalogue
 from .errors import ApiError
 
@@ -75,3 +76,9 @@ def site(site_id: str):
 def healthz():
     cat = catalogue()
     return jsonify({"status": "ok", "sites": len(cat.features), "data_version": cat.version})
+
+
+@bp.get("/api/openapi.json")
+def openapi():
+    _reject_unknown(set())
+    return _conditional(openapi_document(catalogue().layer_ids))
