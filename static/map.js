@@ -10,7 +10,10 @@
   var config = JSON.parse(document.getElementById("webmap-config").textContent);
   var handles = window.WEBMAP_HANDLES;
   var map = handles.map;
-  var layersById = {};
+  // Every lookup table keyed by data (ids) has no prototype: an id such as "constructor"
+  // or a ?site=__proto__ link must find nothing rather than Object.prototype's members.
+  function table() { return Object.create(null); }
+  var layersById = table();
   config.layers.forEach(function (l) { layersById[l.id] = l; });
   var statusEl = document.getElementById("status");
 
@@ -66,7 +69,7 @@
    * Fan them out around it in screen pixels, so each can be tapped; the point itself and
    * its uncertainty circle stay where the data puts them. */
   function fanOffsets(features) {
-    var byPoint = {}, offsets = {};
+    var byPoint = table(), offsets = table();
     features.forEach(function (f) {
       var key = f.geometry.coordinates.join(",");
       (byPoint[key] = byPoint[key] || []).push(f.id);
@@ -170,7 +173,7 @@
   }
 
   function renderLegend(features) {
-    var counts = {};
+    var counts = table();
     features.forEach(function (f) {
       var c = counts[f.properties.layer] = counts[f.properties.layer] || {located: 0, total: 0};
       c.total += 1;
@@ -222,7 +225,7 @@
       return resp.json();
     })
     .then(function (fc) {
-      var markers = {}, circles = {};
+      var markers = table(), circles = table();
       var located = fc.features.filter(function (f) { return f.geometry; });
       var offsets = fanOffsets(located);
       located.forEach(function (f) { addFeature(f, markers, offsets[f.id], circles); });
