@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, send_file, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, render_template, send_file, send_from_directory, url_for
 
 from .. import vocab
 from ..mapview import TILE_PROVIDERS, build_map, locator_svg
@@ -18,12 +18,16 @@ VENDOR_DIRS = {"leaflet": "leaflet/dist"}
 @bp.get("/")
 def index():
     cat, cfg = catalogue(), settings()
-    parts = build_map(
-        cat,
-        cfg.tiles,
-        leaflet_js=url_for("pages.vendor", name="leaflet/leaflet.js"),
-        leaflet_css=url_for("pages.vendor", name="leaflet/leaflet.css"),
-    )
+    # The map frame depends only on the data and settings, both fixed for the app's life:
+    # build it once (Folium takes tens of milliseconds) rather than on every request.
+    parts = current_app.extensions.get("webmap.map_parts")
+    if parts is None:
+        parts = current_app.extensions["webmap.map_parts"] = build_map(
+            cat,
+            cfg.tiles,
+            leaflet_js=url_for("pages.vendor", name="leaflet/leaflet.js"),
+            leaflet_css=url_for("pages.vendor", name="leaflet/leaflet.css"),
+        )
     client_config = {
         "sitesUrl": url_for("api.sites"),
         "sitePageUrl": url_for("pages.site", site_id="__ID__"),
