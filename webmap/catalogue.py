@@ -129,15 +129,14 @@ def load_catalogue(data_dir: Path | str, max_file_bytes: int = MAX_FILE_BYTES) -
 
     ``max_file_bytes`` bounds each file (tests pass a small one instead of writing 64 MB)."""
     data_dir = Path(data_dir)
-    limit = max_file_bytes
     problems: list[Problem] = []
     if not data_dir.is_dir():
         raise DataError([Problem(str(data_dir), None, None, "data folder does not exist")])
 
-    layers = _load_records(data_dir / LAYERS_FILE, "layers", Layer, problems, limit)
-    themes = _load_records(data_dir / THEMES_FILE, "themes", Theme, problems, limit)
-    boundary = _load_boundary(data_dir / BOUNDARY_FILE, problems, limit)
-    features = _load_sites(data_dir, {x.id for x in layers}, {x.id for x in themes}, boundary, problems, limit)
+    layers = _load_records(data_dir / LAYERS_FILE, "layers", Layer, problems, max_file_bytes)
+    themes = _load_records(data_dir / THEMES_FILE, "themes", Theme, problems, max_file_bytes)
+    boundary = _load_boundary(data_dir / BOUNDARY_FILE, problems, max_file_bytes)
+    features = _load_sites(data_dir, {x.id for x in layers}, {x.id for x in themes}, boundary, problems, max_file_bytes)
 
     if problems:
         raise DataError(problems)
