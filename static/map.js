@@ -13,7 +13,10 @@
   const map = handles.map;
   const lang = config.lang;
   const M = config.messages;
-  const layersById = Object.fromEntries(config.layers.map((l) => [l.id, l]));
+  // Every lookup table keyed by data (ids) has no prototype: an id such as "constructor"
+  // or a ?site=__proto__ link must find nothing rather than Object.prototype's members.
+  const table = (entries) => Object.assign(Object.create(null), Object.fromEntries(entries || []));
+  const layersById = table(config.layers.map((l) => [l.id, l]));
   const $ = (id) => document.getElementById(id);
   const phone = window.matchMedia("(max-width: 760px)").matches;
 
@@ -64,7 +67,7 @@
   const params = new URLSearchParams(window.location.search);
   const listParam = (name) => (params.has(name) ? params.get(name).split(",").filter(Boolean) : []);
   const baseIds = config.basemaps.map((b) => b.id);
-  const baseCrs = Object.fromEntries(config.basemaps.map((b) => [b.id, b.crs]));
+  const baseCrs = table(config.basemaps.map((b) => [b.id, b.crs]));
   const state = {
     layers: new Set(params.has("layers") ? listParam("layers").filter((x) => x in layersById)
                                            : config.layers.map((l) => l.id)),
@@ -80,8 +83,9 @@
     base: baseIds.includes(params.get("base")) ? params.get("base") : baseIds[0],
   };
   if ((params.get("near") || "").startsWith("site:")) state.near = {kind: "site", id: params.get("near").slice(5)};
-  let features = [], byId = {}, searchHits = null, nearHits = null, distances = null;
-  const markers = {}, circles = [];
+  let features = [], byId = table(), searchHits = null, nearHits = null, distances = null;
+  const markers = table(), circles = [];
+  const groups = table(Object.entries(handles.groups)), basemapLayers = table(Object.entries(handles.basemaps));
 
   /* The page's small extension API: other scripts (loaded after this one) use it to add
    * controls to popups or react when the data is in, without editing this file.
@@ -126,7 +130,7 @@
    * Fan them out around it in screen pixels, so each can be tapped; the point itself and
    * its uncertainty circle stay where the data puts them. */
   function fanOffsets(located) {
-    const byPoint = {}, offsets = {};
+    const byPoint = table(), offsets = table();
     located.forEach((f) => (byPoint[f.geometry.coordinates.join(",")] ||= []).push(f.id));
     for (const ids of Object.values(byPoint)) {
       const n = ids.length, r = n > 1 ? 16 + 5 * n : 0;
@@ -319,7 +323,7 @@
 
   function toggleFacet(facet, value, on) {
     if (facet === "layer") {
-      const group = handles.groups[value];
+      const group = groups[value];
       // Through the map, so Leaflet's layer control stays in step (see overlayadd below).
       if (on) map.addLayer(group); else map.removeLayer(group);
       return;
@@ -329,7 +333,7 @@
     apply();
   }
 
-  const groupLayer = (group) => Object.keys(handles.groups).find((k) => handles.groups[k] === group);
+  const groupLayer = (group) => Object.keys(groups).find((k) => groups[k] === group);
   // Leaflet fires these while it is still adding or removing the group (a removed group
   // still has its map), so the markers are re-sorted only once it has finished.
   map.on("overlayadd", (e) => { const id = groupLayer(e.layer); if (id) { state.layers.add(id); queueMicrotask(apply); } });
@@ -340,7 +344,7 @@
 
   $("clear-filters").addEventListener("click", () => {
     state.theme.clear(); state.status.clear(); state.precision.clear(); state.school = false;
-    config.layers.forEach((l) => { if (!state.layers.has(l.id)) map.addLayer(handles.groups[l.id]); });
+    config.layers.forEach((l) => { if (!state.layers.has(l.id)) map.addLayer(groups[l.id]); });
     $("search").value = ""; state.q = ""; searchHits = null;
     clearNear();
     apply();
@@ -537,13 +541,13 @@
     for (const f of features) {
       const marker = markers[f.id];
       if (!marker) continue;
-      const group = handles.groups[f.properties.layer];
+      const group = groups[f.properties.layer];
       const show = matches(f, "layer");
       if (show && !group.hasLayer(marker)) group.addLayer(marker);
       if (!show && group.hasLayer(marker)) group.removeLayer(marker);
     }
     for (const c of circles) {
-      const group = handles.groups[c.layer];
+      const group = groups[c.layer];
       const show = c.ids.some((id) => matches(byId[id], "layer"));
       if (show && !group.hasLayer(c.circle)) group.addLayer(c.circle);
       if (!show && group.hasLayer(c.circle)) group.removeLayer(c.circle);
@@ -619,7 +623,7 @@
 
   /* ------------------------------------------------------------ basemaps */
 
-  const baseOf = (layer) => Object.keys(handles.basemaps).find((k) => handles.basemaps[k] === layer);
+  const baseOf = (layer) => Object.keys(basemapLayers).find((k) => basemapLayers[k] === layer);
   map.on("baselayerchange", (e) => {
     const id = baseOf(e.layer);
     if (!id || id === state.base) return;
@@ -669,18 +673,18 @@
 
   loadSites().then((fc) => {
     features = WebMap.features = fc.features;
-    byId = Object.fromEntries(features.map((f) => [f.id, f]));
+    byId = table(features.map((f) => [f.id, f]));
     const located = features.filter((f) => f.geometry);
-    const offsets = fanOffsets(located), circleIndex = {};
+    const offsets = fanOffsets(located), circleIndex = table();
     located.forEach((f) => addMarker(f, offsets[f.id], circleIndex));
 
     // Restore the link's state: basemap, layers, view, search, nearby, selection.
     if (state.base !== baseIds[0]) {
-      map.removeLayer(handles.basemaps[baseIds[0]]);
-      map.addLayer(handles.basemaps[state.base]);
+      map.removeLayer(basemapLayers[baseIds[0]]);
+      map.addLayer(basemapLayers[state.base]);
       reproject();
     }
-    config.layers.forEach((l) => { if (!state.layers.has(l.id)) map.removeLayer(handles.groups[l.id]); });
+    config.layers.forEach((l) => { if (!state.layers.has(l.id)) map.removeLayer(groups[l.id]); });
     map.invalidateSize();  // Folium created the map before our layout settled
     const view = (params.get("view") || "").split(",").map(Number);
     if (view.length === 3 && view.every(Number.isFinite)) map.setView([view[0], view[1]], view[2], {reset: true});  // reset: exact, not pixel-rounded

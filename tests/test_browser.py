@@ -118,7 +118,7 @@ def test_osm_tiles_are_the_only_outside_host(serve, open_page):
     page, _ = open_page(server, allow_hosts=("tile.openstreetmap.org",), wait_ready=False)
     page.on("request", lambda r: "tile.openstreetmap.org" in r.url and tile_requests.append(r.url))
     page.wait_for_selector("body[data-state=ready]")
-    page.wait_for_function("document.querySelectorAll('.leaflet-tile-loaded').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-tile-loaded').length > 0")
     assert "OpenStreetMap" in page.locator(".leaflet-control-attribution").inner_text()
 
 

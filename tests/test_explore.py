@@ -78,7 +78,7 @@ def test_search_by_initials_highlights_and_filters(server, open_page):
 def test_search_snippet_shows_where_a_fact_matched(server, open_page):
     page, _ = open_page(server)
     page.locator("#search").fill("1197")
-    page.wait_for_function("document.querySelector('#site-list mark, #unlocated-list mark') !== null")
+    page.wait_for_function("() => document.querySelector('#site-list mark, #unlocated-list mark') !== null")
     assert page.locator("mark").first.inner_text() == "1197"
 
 
@@ -88,7 +88,7 @@ def test_a_copied_link_restores_the_same_screen(server, open_page, catalogue):
     page.locator("label[for=f-layer-communities]").click()  # hide a layer
     page.locator("label[for=f-status-historic]").click()
     page.locator("#search").fill("高屯")
-    page.wait_for_function("new URLSearchParams(location.search).get('q') === '高屯'")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('q') === '高屯'")
     page.locator('#site-list button[data-site-id="gaotun-party-branch-site"]').click()
     page.locator(".leaflet-popup .popup-title").wait_for()
     # Once the map has stopped moving (the popup pans it into view), the URL has its view.
@@ -104,7 +104,7 @@ def test_a_copied_link_restores_the_same_screen(server, open_page, catalogue):
     # The QR code is of this very link.
     qr = page.locator("#share-qr")
     page.wait_for_function(
-        "document.querySelector('#share-qr').complete && document.querySelector('#share-qr').naturalWidth > 0"
+        "() => document.querySelector('#share-qr').complete && document.querySelector('#share-qr').naturalWidth > 0"
     )
     assert parse_qs(urlsplit(qr.get_attribute("src")).query)["url"] == [link]
 
@@ -137,7 +137,7 @@ def test_language_switch(server, open_page, catalogue):
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert page.locator("#results-title").inner_text().startswith("当前视图")
     page.locator("#search").fill("yungang")
-    page.wait_for_function("new URLSearchParams(location.search).get('q') === 'yungang'")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('q') === 'yungang'")
     page.locator("#lang-switch").click()
     page.wait_for_url("**lang=en**")
     page.wait_for_selector("body[data-state=ready]")
@@ -162,7 +162,7 @@ def test_amap_shifts_overlays_by_the_gcj02_offset(server, open_page):
 
     page.locator(".leaflet-control-layers").hover()
     page.locator(".leaflet-control-layers-base label", has_text="高德地图").locator("input").check()
-    page.wait_for_function("new URLSearchParams(location.search).get('base') === 'amap'")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('base') === 'amap'")
     shifted = page.evaluate(marker_js)
     lat, lon = eviltransform.wgs2gcj(40.11, 113.1225)
     assert abs(shifted["lat"] - lat) < 1e-6 and abs(shifted["lng"] - lon) < 1e-6
@@ -213,7 +213,7 @@ def test_near_this_site_lists_distances(server, open_page, catalogue):
     page.wait_for_selector("#near-status:not([hidden])")
     assert page.locator("#sort").input_value() == "distance"
     items = page.locator("#site-list li")
-    page.wait_for_function("document.querySelectorAll('#site-list li .distance').length > 1")
+    page.wait_for_function("() => document.querySelectorAll('#site-list li .distance').length > 1")
     texts = items.evaluate_all(
         "els => els.map(e => [e.dataset.siteId, (e.querySelector('.distance') || {}).textContent])"
     )
@@ -229,7 +229,7 @@ def test_near_this_site_lists_distances(server, open_page, catalogue):
 def test_near_me_uses_the_browser_location_and_says_when_refused(server, open_page):
     page, _ = open_page(server, geolocation={"latitude": 40.0433, "longitude": 113.2112}, permissions=["geolocation"])
     page.locator("#near-me").click()
-    page.wait_for_function("document.querySelectorAll('#site-list li .distance').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('#site-list li .distance').length > 0")
     first = page.locator("#site-list li").first.get_attribute("data-site-id")
     assert first in {
         "gaotun-community",

@@ -48,7 +48,7 @@ def test_export_links_follow_the_selection(server, open_page, catalogue):
 
     # Search narrows the export too: it holds what the list shows.
     page.locator("#search").fill("高屯")
-    page.wait_for_function("document.querySelector('#export-links a[data-format=csv]').href.includes('q=')")
+    page.wait_for_function("() => document.querySelector('#export-links a[data-format=csv]').href.includes('q=')")
     with page.expect_download() as info:
         csv_link.click()
     rows = list(csv.DictReader(io.StringIO(open(info.value.path(), encoding="utf-8-sig").read())))

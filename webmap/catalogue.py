@@ -128,18 +128,20 @@ class Catalogue:
 # Loading
 
 
-def load_catalogue(data_dir: Path | str) -> Catalogue:
-    """Load and validate everything under ``data_dir``; raise ``DataError`` on any problem."""
+def load_catalogue(data_dir: Path | str, max_file_bytes: int = MAX_FILE_BYTES) -> Catalogue:
+    """Load and validate everything under ``data_dir``; raise ``DataError`` on any problem.
+
+    ``max_file_bytes`` bounds each file (tests pass a small one instead of writing 64 MB)."""
     data_dir = Path(data_dir)
     problems: list[Problem] = []
     if not data_dir.is_dir():
         raise DataError([Problem(str(data_dir), None, None, "data folder does not exist")])
 
-    layers = _load_records(data_dir / LAYERS_FILE, "layers", Layer, problems)
-    themes = _load_records(data_dir / THEMES_FILE, "themes", Theme, problems)
-    boundary = _load_boundary(data_dir / BOUNDARY_FILE, problems)
-    features = _load_sites(data_dir, {x.id for x in layers}, {x.id for x in themes}, boundary, problems)
-    district = _load_district(data_dir / DISTRICT_FILE, problems)
+    layers = _load_records(data_dir / LAYERS_FILE, "layers", Layer, problems, max_file_bytes)
+    themes = _load_records(data_dir / THEMES_FILE, "themes", Theme, problems, max_file_bytes)
+    boundary = _load_boundary(data_dir / BOUNDARY_FILE, problems, max_file_bytes)
+    features = _load_sites(data_dir, {x.id for x in layers}, {x.id for x in themes}, boundary, problems, max_file_bytes)
+    district = _load_district(data_dir / DISTRICT_FILE, problems, max_file_bytes)
 
     if problems:
         raise DataError(problems)
@@ -168,7 +170,7 @@ def _to_geojson(f: SiteFeature) -> dict[str, Any]:
     return out
 
 
-def read_json(path: Path) -> Any:
+def read_json(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Any:
     """Parse JSON strictly: no NaN/Infinity, no duplicate keys, bounded size.
 
     Raises ``DataError`` naming the file (and line/column for syntax errors)."""
@@ -176,8 +178,9 @@ def read_json(path: Path) -> Any:
     if not path.is_file():
         raise DataError([Problem(name, None, None, "file is missing")])
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise DataError([Problem(name, None, None, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")])
+    too_big = f"file is {{}} bytes; the limit is {max_bytes}"
+    if size > max_bytes:
+        raise DataError([Problem(name, None, None, too_big.format(size))])
 
     def no_constants(token: str) -> Any:
         raise ValueError(f"{token} is not valid JSON")
@@ -190,7 +193,11 @@ def read_json(path: Path) -> Any:
         return dict(pairs)
 
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)  # the file may have grown since stat()
+        if len(raw) > max_bytes:
+            raise DataError([Problem(name, None, None, too_big.format(f"more than {max_bytes}"))])
+        text = raw.decode("utf-8")
         return json.loads(text, parse_constant=no_constants, object_pairs_hook=no_duplicates)
     except UnicodeDecodeError as exc:
         msg = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
@@ -201,9 +208,9 @@ def read_json(path: Path) -> Any:
     raise DataError([Problem(name, None, None, msg)])
 
 
-def _read(path: Path, problems: list[Problem]) -> Any:
+def _read(path: Path, problems: list[Problem], max_bytes: int) -> Any:
     try:
-        return read_json(path)
+        return read_json(path, max_bytes)
     except DataError as exc:
         problems.extend(exc.problems)
         return None
@@ -222,8 +229,10 @@ def _pydantic_problems(file: str, feature: str | None, exc: ValidationError, pre
     return out
 
 
-def _load_records(path: Path, key: str, model: type[BaseModel], problems: list[Problem]) -> list[Any]:
-    doc = _read(path, problems)
+def _load_records(
+    path: Path, key: str, model: type[BaseModel], problems: list[Problem], max_bytes: int = MAX_FILE_BYTES
+) -> list[Any]:
+    doc = _read(path, problems, max_bytes)
     if doc is None:
         return []
     if not isinstance(doc, dict) or not isinstance(doc.get(key), list):
@@ -247,8 +256,8 @@ def _load_records(path: Path, key: str, model: type[BaseModel], problems: list[P
     return records
 
 
-def _load_district(path: Path, problems: list[Problem]) -> District | None:
-    doc = _read(path, problems)
+def _load_district(path: Path, problems: list[Problem], max_bytes: int = MAX_FILE_BYTES) -> District | None:
+    doc = _read(path, problems, max_bytes)
     if doc is None:
         return None
     try:
@@ -264,18 +273,23 @@ def _load_district(path: Path, problems: list[Problem]) -> District | None:
     return district
 
 
-def _load_boundary(path: Path, problems: list[Problem]) -> BaseGeometry | None:
-    doc = _read(path, problems)
+def _load_boundary(path: Path, problems: list[Problem], max_bytes: int = MAX_FILE_BYTES) -> BaseGeometry | None:
+    doc = _read(path, problems, max_bytes)
     if doc is None:
         return None
     try:
         feats = doc["features"] if doc.get("type") == "FeatureCollection" else [doc]
         geom = shape(feats[0]["geometry"])
     except Exception as exc:  # noqa: BLE001 - any malformed shape is the same user error
-        problems.append(Problem(str(path), None, "geometry", f"not a GeoJSON polygon: {exc}"))
+        reason = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+        problems.append(Problem(str(path), None, "geometry", f"not a GeoJSON polygon: {reason}"))
         return None
     if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid or geom.is_empty:
         problems.append(Problem(str(path), None, "geometry", "must be one valid Polygon or MultiPolygon"))
+        return None
+    minx, miny, maxx, maxy = geom.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        problems.append(Problem(str(path), None, "geometry", f"coordinates out of range (bounds {geom.bounds})"))
         return None
     return geom
 
@@ -286,10 +300,11 @@ def _load_sites(
     theme_ids: set[str],
     boundary: BaseGeometry | None,
     problems: list[Problem],
+    max_bytes: int = MAX_FILE_BYTES,
 ) -> dict[str, SiteFeature]:
     path = data_dir / SITES_FILE
     name = str(path)
-    doc = _read(path, problems)
+    doc = _read(path, problems, max_bytes)
     if doc is None:
         return {}
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":

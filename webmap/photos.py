@@ -18,6 +18,9 @@ SIZES = {"thumb": 480, "full": 2048}
 # Refuse images that would decode to more than this many pixels (decompression bombs).
 MAX_PIXELS = 40_000_000
 MAX_FILE_BYTES = 25 * 1024 * 1024
+# Pillow's own guard, for every Image.open in the process: it warns above this many pixels
+# and refuses twice as many before decoding anything. Ours (below) refuses at MAX_PIXELS.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.(?:jpe?g|png|webp)", re.I)
 
 
@@ -36,7 +39,8 @@ def rendition(photos_dir: Path, cache_dir: Path, name: str, size: str) -> Path:
     if not _NAME.fullmatch(name):
         raise PhotoError("not a photo name")
     source = photos_dir / name
-    if not source.is_file():
+    # The name pattern allows no separators; resolving also refuses a symlink out of the folder.
+    if not source.is_file() or not source.resolve().is_relative_to(photos_dir.resolve()):
         raise PhotoError(f"no photo {name!r}")
     stat = source.stat()
     if stat.st_size > MAX_FILE_BYTES:
@@ -54,6 +58,8 @@ def rendition(photos_dir: Path, cache_dir: Path, name: str, size: str) -> Path:
             img = ImageOps.exif_transpose(img)
             img.thumbnail((SIZES[size], SIZES[size]))
             img = img.convert("RGB")
+            # convert() copies .info, and Pillow writes a JPEG comment found there: drop it all.
+            img.info.clear()
             # Write next to the target and rename: a reader never sees half a file.
             fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
             with os.fdopen(fd, "wb") as out:
@@ -61,6 +67,8 @@ def rendition(photos_dir: Path, cache_dir: Path, name: str, size: str) -> Path:
             os.replace(tmp, target)
     except PhotoError:
         raise
-    except (OSError, Image.DecompressionBombError, ValueError) as exc:
+    except Image.DecompressionBombError:
+        raise PhotoError(f"photo {name!r} has too many pixels", status=422) from None
+    except (OSError, ValueError) as exc:
         raise PhotoError(f"photo {name!r} cannot be read as an image ({type(exc).__name__})", status=422) from None
     return target

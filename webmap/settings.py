@@ -11,6 +11,10 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# CSP frame-ancestors sources, single-space separated. The value goes into a header as is,
+# so ';', ',', quotes (other than the keywords) and line breaks can never get through.
+_SOURCE = r"(?:'self'|[A-Za-z0-9*][A-Za-z0-9*.:/+-]*)"
+_FRAME_ANCESTORS = rf"^(?:'none'|{_SOURCE}(?: {_SOURCE})*)$"
 
 
 class SettingsError(Exception):
@@ -41,6 +45,11 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "instance" / "cache", description="Where generated photo thumbnails are kept"
     )
     assets_dir: Path = Field(PROJECT_ROOT / "node_modules", description="npm-installed front-end libraries (npm ci)")
+    frame_ancestors: str = Field(
+        "'self'",
+        pattern=_FRAME_ANCESTORS,
+        description="Who may frame the pages (CSP frame-ancestors): \"'self'\", \"'none'\" or space-separated origins",
+    )
 
     @field_validator("basemaps")
     @classmethod

@@ -7,6 +7,7 @@ import math
 from flask import Blueprint, Response, jsonify, request
 
 from ..geo import MAX_RADIUS_M, nearby
+from ..openapi import openapi_document
 from ..search import MAX_QUERY
 from . import catalogue
 from .errors import ApiError
@@ -148,3 +149,9 @@ def district():
 def healthz():
     cat = catalogue()
     return jsonify({"status": "ok", "sites": len(cat.features), "data_version": cat.version})
+
+
+@bp.get("/api/openapi.json")
+def openapi():
+    _reject_unknown(set())
+    return _conditional(openapi_document(catalogue().layer_ids))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 
@@ -31,7 +31,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return _render(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
+        resp = make_response(
+            _render(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
+        )
+        # Keep the exception's own headers (a 405 must say which methods are allowed).
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                resp.headers[name] = value
+        return resp
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -5,7 +5,17 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import Blueprint, Response, abort, render_template, request, send_file, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from .. import vocab
@@ -25,14 +35,19 @@ VENDOR_DIRS = {"leaflet": "leaflet/dist", "gcoord": "gcoord/dist"}
 def index():
     cat, cfg = catalogue(), settings()
     lang = current_lang()
-    parts = build_map(
-        cat,
-        cfg.basemap_ids,
-        lang,
-        leaflet_js=url_for("pages.vendor", name="leaflet/leaflet.js"),
-        leaflet_css=url_for("pages.vendor", name="leaflet/leaflet.css"),
-        tianditu_key=cfg.tianditu_key,
-    )
+    # The map frame depends only on the data, the settings and the language, all fixed for
+    # the app's life: build it once per language (Folium takes tens of milliseconds).
+    cache = current_app.extensions.setdefault("webmap.map_parts", {})
+    parts = cache.get(lang)
+    if parts is None:
+        parts = cache[lang] = build_map(
+            cat,
+            cfg.basemap_ids,
+            lang,
+            leaflet_js=url_for("pages.vendor", name="leaflet/leaflet.js"),
+            leaflet_css=url_for("pages.vendor", name="leaflet/leaflet.css"),
+            tianditu_key=cfg.tianditu_key,
+        )
     minx, miny, maxx, maxy = cat.boundary.bounds
     client_config = {
         "lang": lang,

@@ -1,0 +1,79 @@
+"""The API's OpenAPI document, and a bounded fuzz run of the API against it.
+
+schemathesis generates requests from the document (valid and invalid ones) and
+calls the app in-process; every response must be a non-5xx that matches the
+documented schema. A longer run is described in docs/security.md."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from webmap import create_app
+from webmap.openapi import openapi_document
+from webmap.settings import PROJECT_ROOT, load_settings
+
+schemathesis = pytest.importorskip("schemathesis")
+
+
+def test_document_is_served_and_lists_every_endpoint(client, catalogue):
+    resp = client.get("/api/openapi.json")
+    assert resp.status_code == 200 and resp.is_json
+    doc = resp.get_json()
+    assert doc["openapi"].startswith("3.1")
+    assert set(doc["paths"]) == {"/api/layers", "/api/sites", "/api/sites/{site_id}", "/healthz"}
+    layer = doc["paths"]["/api/sites"]["get"]["parameters"][0]
+    assert layer["schema"]["enum"] == catalogue.layer_ids
+
+
+def test_domain_modules_do_not_import_flask():
+    import ast
+
+    for module in ("openapi", "schema", "catalogue", "photos", "mapview", "settings", "vocab"):
+        tree = ast.parse((PROJECT_ROOT / "webmap" / f"{module}.py").read_text(encoding="utf-8"))
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert not {m for m in imported if m.split(".")[0] in ("flask", "werkzeug")}, module
+
+
+def test_shipped_responses_match_the_document(client, catalogue):
+    """Every site, every layer filter and the errors, checked against the schemas."""
+    import jsonschema_rs  # schemathesis's validator
+
+    doc = openapi_document(catalogue.layer_ids)
+
+    def check(path: str, status: int, name: str):
+        resp = client.get(path)
+        assert resp.status_code == status, path
+        schema = {"$ref": f"#/components/schemas/{name}", "components": doc["components"]}
+        jsonschema_rs.Draft202012Validator(schema).validate(resp.get_json())
+
+    check("/api/layers", 200, "Layers")
+    check("/api/sites", 200, "FeatureCollection")
+    for layer in catalogue.layer_ids:
+        check(f"/api/sites?layer={layer}", 200, "FeatureCollection")
+    for site_id in catalogue.features:
+        check(f"/api/sites/{site_id}", 200, "SiteFeature")
+    check("/api/sites/atlantis", 404, "Error")
+    check("/api/sites?layer=nope", 400, "Error")
+    check("/api/sites?bbox=1", 400, "Error")
+    check("/healthz", 200, "Health")
+
+
+# Examples per operation and generation mode; docs/security.md has a longer run.
+FUZZ_EXAMPLES = int(os.environ.get("WEBMAP_FUZZ_EXAMPLES", "40"))
+
+# The fuzz run: the app is built once (the module imports no network and no server).
+_app = create_app(load_settings(tiles="none"))
+_schema = schemathesis.openapi.from_wsgi("/api/openapi.json", _app)
+# Valid requests and invalid ones (wrong types, unknown layers, odd ids): all must be 2xx/4xx.
+_schema.config.generation.update(modes=["positive", "negative"], allow_extra_parameters=True)
+
+
+@_schema.parametrize()
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_api_fuzz(case):
+    # The in-process WSGI client does not un-gzip, and gzip is tested in test_api.py.
+    case.call_and_validate(headers={"Accept-Encoding": "identity"})

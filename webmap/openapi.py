@@ -1,0 +1,175 @@
+"""The OpenAPI 3.1 document of the JSON API, served at /api/openapi.json and used by
+the fuzz tests (schemathesis). No Flask here.
+
+Response schemas come from the pydantic models in ``schema.py``, the same contract the
+loader enforces, so the document cannot drift from what the API serves.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .schema import Layer, SiteFeature, Theme
+
+_REF = "#/components/schemas/{model}"
+
+
+def _model(model, schemas: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema, its nested definitions moved into ``schemas``."""
+    doc = model.model_json_schema(ref_template=_REF, mode="serialization")
+    schemas.update(doc.pop("$defs", {}))
+    return doc
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": _REF.format(model=name)}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+def openapi_document(layer_ids: list[str] | None = None) -> dict[str, Any]:
+    """The API description. ``layer_ids`` (the catalogue's layers) makes ``?layer=`` an enum."""
+    schemas: dict[str, Any] = {}
+    feature = _model(SiteFeature, schemas)
+    # RFC 7946: a place whose location is to be confirmed has "geometry": null, always present.
+    feature["required"] = sorted(set(feature["required"]) | {"geometry"})
+    schemas["SiteFeature"] = feature
+    schemas["Theme"] = _model(Theme, schemas)
+    layer = copy.deepcopy(_model(Layer, schemas))
+    layer["properties"].update(
+        count={"type": "integer", "minimum": 0, "description": "Sites in this layer"},
+        located={"type": "integer", "minimum": 0, "description": "Of those, sites with a point on the map"},
+    )
+    layer["required"] += ["count", "located"]
+    schemas["LayerWithCounts"] = layer
+    schemas["FeatureCollection"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["type", "features"],
+        "properties": {
+            "type": {"const": "FeatureCollection"},
+            "features": {"type": "array", "items": _ref("SiteFeature")},
+        },
+    }
+    schemas["Layers"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["layers", "themes"],
+        "properties": {
+            "layers": {"type": "array", "items": _ref("LayerWithCounts")},
+            "themes": {"type": "array", "items": _ref("Theme")},
+        },
+    }
+    schemas["Health"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["status", "sites", "data_version"],
+        "properties": {
+            "status": {"const": "ok"},
+            "sites": {"type": "integer", "minimum": 0},
+            "data_version": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+        },
+    }
+    schemas["Error"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["status", "code", "message"],
+                "properties": {
+                    "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                    "code": {"type": "string", "minLength": 1},
+                    "message": {"type": "string"},
+                    "parameter": {"type": "string", "description": "The query parameter at fault"},
+                    "allowed": {"type": "array", "items": {"type": "string"}, "description": "Values it may take"},
+                },
+                "additionalProperties": True,
+            }
+        },
+    }
+
+    layer_param: dict[str, Any] = {"type": "string"}
+    if layer_ids:
+        layer_param["enum"] = list(layer_ids)
+    bad_request = _error("An unknown query parameter or a bad value; the body names the parameter")
+    not_modified = {"description": "The client's copy (If-None-Match) is current"}
+    etag = {"ETag": {"description": "Strong validator of the body", "schema": {"type": "string"}}}
+
+    def ok(schema: str, description: str) -> dict[str, Any]:
+        return {**_json(_ref(schema), description), "headers": etag}
+
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Yungang District Map API",
+            "version": "1",
+            "description": "Sites of Yungang District (云冈区), Datong, as GeoJSON; text in Chinese and English.",
+        },
+        "paths": {
+            "/api/layers": {
+                "get": {
+                    "operationId": "listLayers",
+                    "summary": "Layers (with site counts) and themes",
+                    "responses": {"200": ok("Layers", "Layers and themes"), "304": not_modified, "400": bad_request},
+                }
+            },
+            "/api/sites": {
+                "get": {
+                    "operationId": "listSites",
+                    "summary": "All sites, or one layer's, as a GeoJSON FeatureCollection",
+                    "parameters": [
+                        {
+                            "name": "layer",
+                            "in": "query",
+                            "required": False,
+                            "description": "Only this layer's sites",
+                            "schema": layer_param,
+                        }
+                    ],
+                    "responses": {
+                        "200": ok("FeatureCollection", "A GeoJSON FeatureCollection (RFC 7946)"),
+                        "304": not_modified,
+                        "400": bad_request,
+                    },
+                }
+            },
+            "/api/sites/{site_id}": {
+                "get": {
+                    "operationId": "getSite",
+                    "summary": "One site as a GeoJSON Feature",
+                    "parameters": [
+                        {
+                            "name": "site_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                            "description": "The site's id (a slug)",
+                        }
+                    ],
+                    "responses": {
+                        "200": ok("SiteFeature", "A GeoJSON Feature"),
+                        "304": not_modified,
+                        "400": bad_request,
+                        "404": _error("No site with this id"),
+                    },
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Liveness, and which data is loaded",
+                    "responses": {"200": _json(_ref("Health"), "The server is up")},
+                }
+            },
+        },
+        "components": {"schemas": schemas},
+    }
