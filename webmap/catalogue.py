@@ -24,6 +24,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from .schema import Layer, SiteFeature, Theme
+from .trips import TRIPS_FILE, TripBook, load_trips
 
 SITES_FILE = "sites.geojson"
 LAYERS_FILE = "layers.json"
@@ -80,6 +81,7 @@ class Catalogue:
     boundary: BaseGeometry
     version: str
     _geojson: dict[str, dict[str, Any]] = field(repr=False)
+    trips: TripBook | None = None  # data/trips.json: visit defaults, anchors, themed trips
 
     @cached_property
     def sites(self) -> gpd.GeoDataFrame:
@@ -135,12 +137,13 @@ def load_catalogue(data_dir: Path | str) -> Catalogue:
     themes = _load_records(data_dir / THEMES_FILE, "themes", Theme, problems)
     boundary = _load_boundary(data_dir / BOUNDARY_FILE, problems)
     features = _load_sites(data_dir, {x.id for x in layers}, {x.id for x in themes}, boundary, problems)
+    trips = load_trips(data_dir, features, {x.id for x in layers}, {x.id for x in themes}, problems)
 
     if problems:
         raise DataError(problems)
 
     digest = hashlib.sha256()
-    for name in (LAYERS_FILE, THEMES_FILE, BOUNDARY_FILE, SITES_FILE):
+    for name in (LAYERS_FILE, THEMES_FILE, BOUNDARY_FILE, SITES_FILE, TRIPS_FILE):
         digest.update((data_dir / name).read_bytes())
     return Catalogue(
         data_dir=data_dir,
@@ -150,6 +153,7 @@ def load_catalogue(data_dir: Path | str) -> Catalogue:
         boundary=boundary,
         version=digest.hexdigest()[:16],
         _geojson={fid: _to_geojson(f) for fid, f in features.items()},
+        trips=trips,
     )
 
 
