@@ -25,11 +25,12 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.extensions["webmap.settings"] = settings
     app.extensions["webmap.catalogue"] = catalogue
 
-    from .web import api, errors, pages
+    from .web import api, errors, pages, trips
 
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(trips.bp)
     Compress(app)
     return app
 
