@@ -417,11 +417,16 @@
     if (plan.end) pts.push(plan.end);
     L.polyline(pts.map(function (p) { return [p.lat, p.lon]; }),
                {color: "#1d2327", weight: 2.5, dashArray: "6 5", interactive: false, className: "trip-route"}).addTo(overlay);
-    var shared = {};
     plan.stops.forEach(function (s, i) {
-      var key = s.lon + "," + s.lat, k = shared[key] = (shared[key] === undefined ? 0 : shared[key] + 1);
+      // Sit the number on the top-right of the site's own marker, which map.js may have
+      // fanned out around a shared approximate point (its icon anchor holds that offset).
+      var marker = WebMap.markers[s.id], off = [0, 0];
+      if (marker && marker.options.icon && marker.options.icon.options.iconAnchor) {
+        var a = marker.options.icon.options.iconAnchor;
+        off = [17 - a[0], 17 - a[1]];
+      }
       var icon = L.divIcon({html: el("span", {}, String(i + 1)), className: "trip-marker", iconSize: [22, 22],
-                            iconAnchor: [-14 - 20 * k, 30]});
+                            iconAnchor: [11 - off[0] - 15, 11 - off[1] + 15]});
       L.marker([s.lat, s.lon], {icon: icon, interactive: false, keyboard: false}).addTo(overlay);
     });
   }
@@ -456,7 +461,12 @@
           $("trip-notice").textContent = ("链接中有 " + restored.dropped.length + " 个站点无法加入（未知或位置待确认）：" + restored.dropped.join(", ") +
                     " / Some stops in the link could not be added.");
         }
-        if (state.stops.length) $("planner-box").open = true;
+        if (state.stops.length) {
+          // A shared trip link: show the trip, fold the legend to make room.
+          $("planner-box").open = true;
+          var legend = $("legend-box");
+          if (legend) legend.open = false;
+        }
         writeUrl();  // the link now says exactly what was restored
         renderList();
         replan();
