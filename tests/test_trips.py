@@ -58,6 +58,11 @@ def test_the_energy_trip_says_its_projects_are_unlocated(catalogue):
         (lambda d: d["visit_minutes"].pop("parks"), "'visit_minutes': no default visit duration for layer 'parks'"),
         (lambda d: d["visit_minutes"].update(museums=30), "field 'visit_minutes.museums': unknown layer 'museums'"),
         (lambda d: d["anchors"][0].update(kind="city"), "field 'anchors.0.kind'"),
+        (
+            lambda d: d["anchors"][1].update(coordinates=[113.6, 40.1]),
+            "feature 'yungang-town': field 'anchors.1.coordinates': [113.6, 40.1] lies",
+        ),
+        (lambda d: d["anchors"].append(dict(d["anchors"][0])), "field 'anchors.14.id': duplicate anchor id"),
     ],
 )
 def test_bad_trips_file_is_a_data_error_naming_the_place(data_copy, change, expected):

@@ -137,7 +137,7 @@ def load_catalogue(data_dir: Path | str) -> Catalogue:
     themes = _load_records(data_dir / THEMES_FILE, "themes", Theme, problems)
     boundary = _load_boundary(data_dir / BOUNDARY_FILE, problems)
     features = _load_sites(data_dir, {x.id for x in layers}, {x.id for x in themes}, boundary, problems)
-    trips = load_trips(data_dir, features, {x.id for x in layers}, {x.id for x in themes}, problems)
+    trips = load_trips(data_dir, features, {x.id for x in layers}, {x.id for x in themes}, problems, boundary)
 
     if problems:
         raise DataError(problems)

@@ -61,10 +61,19 @@ class TripBook:
     trips: dict[str, Trip]
 
 
-def load_trips(data_dir: Path, features: dict[str, SiteFeature], layer_ids: set[str], theme_ids: set[str], problems):
-    """Validate ``trips.json`` against the sites and layers already loaded. Appends to
-    ``problems`` and returns ``None`` when anything is wrong."""
-    from .catalogue import SITES_FILE, DataError, Problem, _pydantic_problems, read_json
+def load_trips(
+    data_dir: Path,
+    features: dict[str, SiteFeature],
+    layer_ids: set[str],
+    theme_ids: set[str],
+    problems,
+    boundary=None,
+):
+    """Validate ``trips.json`` against the sites, layers and district outline already
+    loaded. Appends to ``problems`` and returns ``None`` when anything is wrong."""
+    from shapely import Point
+
+    from .catalogue import _TO_METRES, SITES_FILE, DataError, Problem, _in_metres, _pydantic_problems, read_json
 
     path = data_dir / TRIPS_FILE
     name = str(path)
@@ -88,6 +97,7 @@ def load_trips(data_dir: Path, features: dict[str, SiteFeature], layer_ids: set[
     for lid in sorted(set(parsed.visit_minutes) - layer_ids):
         problems.append(Problem(name, None, f"visit_minutes.{lid}", f"unknown layer {lid!r}"))
 
+    boundary_m = _in_metres(boundary) if boundary is not None else None
     anchors: dict[str, Anchor] = {}
     for i, a in enumerate(parsed.anchors):
         where = f"anchors.{i}"
@@ -96,6 +106,18 @@ def load_trips(data_dir: Path, features: dict[str, SiteFeature], layer_ids: set[
             problems.append(Problem(name, a.id, f"{where}.id", "duplicate anchor id"))
         elif not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
             problems.append(Problem(name, a.id, f"{where}.coordinates", f"[{lon}, {lat}] is out of range"))
+        elif boundary_m is not None:
+            outside = boundary_m.distance(Point(*_TO_METRES(lon, lat)))
+            if outside > a.uncertainty_m:
+                problems.append(
+                    Problem(
+                        name,
+                        a.id,
+                        f"{where}.coordinates",
+                        f"[{lon}, {lat}] lies {outside:,.0f} m outside the district, more than its "
+                        f"uncertainty of {a.uncertainty_m:,.0f} m",
+                    )
+                )
         anchors[a.id] = a
 
     trips: dict[str, Trip] = {}
