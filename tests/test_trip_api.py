@@ -78,6 +78,9 @@ def test_visit_minutes_override_and_zero(client):
         ({"stops": ["yungang-grottoes"], "start_time": "24:10"}, "start_time", "not a time"),
         ({"stops": ["yungang-grottoes"], "mode": "plane"}, "mode", "walk"),
         ({"stops": ["yungang-grottoes"], "date": "2026-02-30"}, "date", "date"),
+        ({"stops": ["yungang-grottoes"], "date": "9999-12-31", "start_time": "23:59"}, "date", "between"),
+        ({"stops": ["yungang-grottoes"], "start_time": 830}, "start_time", "string"),
+        ({"stops": ["yungang-grottoes"], "end": {"lon": float("nan"), "lat": 40}}, "end.lon", "finite"),
         ({"stops": ["yungang-grottoes"], "start": "atlantis"}, "start", "no town or street"),
         ({"stops": ["yungang-grottoes"], "end": {"lon": 200, "lat": 40}}, "end.lon", "180"),
         (

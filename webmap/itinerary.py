@@ -51,6 +51,14 @@ class TripRequest(BaseModel):
     optimise: bool = False
     theme: Id | None = None  # a themed trip's id: its title and reasons go on the itinerary
 
+    @field_validator("date")
+    @classmethod
+    def plausible_date(cls, value: dt.date | None) -> dt.date | None:
+        # Keeps the clock arithmetic far from datetime's limits (year 1 and 9999).
+        if value is not None and not 2000 <= value.year <= 2100:
+            raise ValueError("date must be between 2000-01-01 and 2100-12-31")
+        return value
+
     @field_validator("start_time")
     @classmethod
     def hhmm(cls, value: str) -> str:
