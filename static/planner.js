@@ -164,7 +164,9 @@
         var n = parseInt(visit.value, 10);
         if (isNaN(n) || n < 0 || n > 600) { visit.value = String(state.visit[id] !== undefined ? state.visit[id] : defaultMinutes); return; }
         state.visit[id] = n;
-        changed(true);
+        // Not changed(): rebuilding the list would remove this focused input mid-event.
+        writeUrl();
+        replan();
       });
       var up = el("button", {type: "button", class: "up", "aria-label": "上移 Move up: " + p.name.zh, title: "上移 Move up"}, "↑");
       var down = el("button", {type: "button", class: "down", "aria-label": "下移 Move down: " + p.name.zh, title: "下移 Move down"}, "↓");

@@ -150,3 +150,26 @@ def test_itinerary_page_on_a_phone(server, open_page, catalogue):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the itinerary scrolls sideways on a phone"
     screenshot(page, "itinerary-phone")
+
+
+def test_end_point_picked_on_the_map_and_visit_minutes_edited(server, open_page):
+    page, _ = open_page(server, "/?trip=yungang-grottoes,red-memorial-hall&start=09:00")
+    page.wait_for_selector("#planner[data-ready=true]", state="attached")
+    _wait_planned(page, ["yungang-grottoes", "red-memorial-hall"])
+    page.select_option("#trip-to", "@pick")
+    assert page.locator("#trip-pick-hint").is_visible()
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.5)
+    page.wait_for_function("/^\\d+\\.\\d+,\\d+\\.\\d+$/.test(new URLSearchParams(location.search).get('to') || '')")
+    page.wait_for_selector('#trip-schedule tr[data-kind="end"]')
+    lon, lat = map(float, page.evaluate("new URLSearchParams(location.search).get('to')").split(","))
+    assert 112.8 < lon < 113.5 and 39.8 < lat < 40.3
+    # A zero-minute visit: arrival equals departure, and the link remembers it.
+    visit = page.locator('#trip-list li[data-site-id="yungang-grottoes"] input.visit')
+    visit.fill("0")
+    visit.dispatch_event("change")
+    page.wait_for_function("new URLSearchParams(location.search).get('visit') === 'yungang-grottoes:0'")
+    page.wait_for_function(
+        "(document.querySelector('#trip-schedule tr[data-id=\"yungang-grottoes\"] td:nth-child(3)') || {}).textContent"
+        " === '09:00–09:00'"
+    )
