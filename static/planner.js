@@ -85,7 +85,8 @@
   function add(id) {
     if (inTrip(id) || state.stops.length >= maxStops()) return;
     state.stops.push(id);
-    state.theme = "";
+    // A themed trip stays themed when changed: its title and the reasons of the stops
+    // that have one still apply.
     changed();
   }
   function remove(id) {
@@ -275,10 +276,16 @@
     t.stops.forEach(function (s) { if (s.visit_minutes !== undefined) state.visit[s.site] = s.visit_minutes; });
     syncControls();
     changed();
-    $("trip-theme-note").textContent = t.description.zh;
-    $("trip-theme-note").appendChild(el("br"));
-    $("trip-theme-note").appendChild(en(t.description.en));
+    showThemeNote(t);
+  }
+
+  function showThemeNote(t) {
+    var text = clear($("trip-theme-text"));
+    text.appendChild(document.createTextNode(t.description.zh));
+    text.appendChild(el("br"));
+    text.appendChild(en(t.description.en));
     $("trip-theme-note").hidden = false;
+    $("trip-theme-note").open = !window.matchMedia("(max-width: 600px)").matches;
   }
 
   function syncControls() {
@@ -446,6 +453,7 @@
         state = restored.state;
         renderThemes();
         syncControls();
+        (book.trips || []).forEach(function (t) { if (t.id === state.theme) showThemeNote(t); });
         $("trip-mode").addEventListener("change", function () { state.mode = $("trip-mode").value; changed(); });
         $("trip-start").addEventListener("change", function () {
           if (/^\d\d:\d\d$/.test($("trip-start").value)) { state.start = $("trip-start").value; changed(true); }

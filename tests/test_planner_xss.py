@@ -91,6 +91,7 @@ def test_planner_panel_shows_hostile_text_literally(poisoned, serve, open_page):
     page.locator("#trip-themes-box > summary").click()
     assert PAYLOAD in page.locator("#trip-themes").inner_text()
     assert PAYLOAD in page.locator("#trip-from option:checked").inner_text()
+    assert PAYLOAD in page.locator("#trip-theme-text").inner_text()
     assert panel.locator("img, script, a[href^=javascript]").count() == 0
     # The popup's add button sits next to hostile text without running it.
     page.locator('.site-marker[data-site-id="red-memorial-hall"]').click()
