@@ -92,8 +92,9 @@
    *   WebMap.on("ready", fn(features, markers))      once, after the markers are drawn
    *   WebMap.on("popup", fn(rootElement, feature))    each time a popup is built
    *   WebMap.on("change", fn(state))                  after filters, search or view change
+   *   WebMap.on("list", fn())                         after the list has been redrawn
    */
-  const listeners = {ready: [], popup: [], change: []};
+  const listeners = {ready: [], popup: [], change: [], list: []};
   const WebMap = (window.WebMap = {
     map, config, el, t, tr, state, features: [], markers,
     on: (event, fn) => listeners[event].push(fn),
@@ -507,6 +508,7 @@
     const note = $("sort-note");
     note.hidden = !(state.sort === "distance" && !state.near);
     note.textContent = t("sortedByDistanceFrom", {place: t("mapCentre")});
+    emit("list");
   }
 
   /* ------------------------------------------------------------ selection */
@@ -565,8 +567,12 @@
 
   /* ----------------------------------------------------------------- URL */
 
+  // The URL parameters this script owns; others (the planner's trip=…, embed=1) are kept.
+  const OWN_PARAMS = ["lang", "layers", "theme", "status", "precision", "school", "q", "near", "r", "sort", "base",
+                      "site", "view"];
   function stateParams(forLang) {
-    const q = new URLSearchParams();
+    const q = new URLSearchParams(window.location.search);
+    OWN_PARAMS.forEach((k) => q.delete(k));
     q.set("lang", forLang || lang);
     if (state.layers.size !== config.layers.length) q.set("layers", [...state.layers].join(","));
     for (const k of ["theme", "status", "precision"]) if (state[k].size) q.set(k, [...state[k]].join(","));

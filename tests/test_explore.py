@@ -268,8 +268,8 @@ def test_phone_layout_thumb_sized_and_no_sideways_scroll(server, open_page):
     assert page.locator("body").get_attribute("class").count("sheet-open") == 1
     page.locator("#filters summary").click()
     controls = (
-        "button, select, input:not([type=checkbox]), summary, .facet-list label, .leaflet-control-zoom a,"
-        " .leaflet-control-layers-toggle, .site-marker-wrap"
+        "button:not(:disabled), select, input:not([type=checkbox]), summary, .facet-list label,"
+        " .leaflet-control-zoom a, .leaflet-control-layers-toggle, .site-marker-wrap"
     )
     small = page.evaluate(
         """(controls) => [...document.querySelectorAll(controls)]

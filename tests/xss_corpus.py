@@ -170,9 +170,12 @@ def make_hostile_dataset(source: Path, target: Path) -> Slots:
         change(doc)
         path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
 
+    renamed_site = None
+
     def sites(doc):
+        nonlocal renamed_site
         first = next(f for f in doc["features"] if f["geometry"])
-        first["id"] = PROTO_ID
+        renamed_site, first["id"] = first["id"], PROTO_ID
         for f in doc["features"]:
             if f["properties"]["layer"] == renamed_layer:
                 f["properties"]["layer"] = PROTO_ID
@@ -191,9 +194,20 @@ def make_hostile_dataset(source: Path, target: Path) -> Slots:
         for theme in doc["themes"]:
             theme.update(filler.fill(theme, "", slots.themes.setdefault(theme["id"], {})))
 
+    def trips(doc):
+        # Keep trips.json consistent with the renamed layer and site; its own texts are
+        # covered by tests/test_planner_xss.py.
+        doc["visit_minutes"][PROTO_ID] = doc["visit_minutes"].pop(renamed_layer)
+        for trip in doc["trips"]:
+            for stop in trip["stops"]:
+                if stop["site"] == renamed_site:
+                    stop["site"] = PROTO_ID
+
     rewrite("layers.json", layers)
     rewrite("themes.json", themes)
     rewrite("sites.geojson", sites)
+    if (target / "trips.json").exists():
+        rewrite("trips.json", trips)
     slots.used = filler.used
     assert slots.used == set(PAYLOADS), "the dataset must carry every payload"
     return slots

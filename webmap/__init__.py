@@ -26,13 +26,14 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.extensions["webmap.settings"] = settings
     app.extensions["webmap.catalogue"] = catalogue
 
-    from .web import api, errors, exports, i18n, ogc, pages, security
+    from .web import api, errors, exports, i18n, ogc, pages, security, trips
 
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(trips.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(ogc.bp)
     compress = Compress(app)

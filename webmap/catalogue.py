@@ -25,6 +25,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .schema import District, Layer, SiteFeature, Theme
 from .search import SearchIndex
+from .trips import TRIPS_FILE, TripBook, load_trips
 
 SITES_FILE = "sites.geojson"
 LAYERS_FILE = "layers.json"
@@ -84,6 +85,7 @@ class Catalogue:
     search_index: SearchIndex = field(repr=False)
     version: str
     _geojson: dict[str, dict[str, Any]] = field(repr=False)
+    trips: TripBook | None = None  # data/trips.json: visit defaults, anchors, themed trips
 
     @cached_property
     def sites(self) -> gpd.GeoDataFrame:
@@ -142,12 +144,15 @@ def load_catalogue(data_dir: Path | str, max_file_bytes: int = MAX_FILE_BYTES) -
     boundary = _load_boundary(data_dir / BOUNDARY_FILE, problems, max_file_bytes)
     features = _load_sites(data_dir, {x.id for x in layers}, {x.id for x in themes}, boundary, problems, max_file_bytes)
     district = _load_district(data_dir / DISTRICT_FILE, problems, max_file_bytes)
+    trips = load_trips(
+        data_dir, features, {x.id for x in layers}, {x.id for x in themes}, problems, boundary, max_file_bytes
+    )
 
     if problems:
         raise DataError(problems)
 
     digest = hashlib.sha256()
-    for name in (LAYERS_FILE, THEMES_FILE, BOUNDARY_FILE, SITES_FILE, DISTRICT_FILE):
+    for name in (LAYERS_FILE, THEMES_FILE, BOUNDARY_FILE, SITES_FILE, DISTRICT_FILE, TRIPS_FILE):
         digest.update((data_dir / name).read_bytes())
     return Catalogue(
         data_dir=data_dir,
@@ -159,6 +164,7 @@ def load_catalogue(data_dir: Path | str, max_file_bytes: int = MAX_FILE_BYTES) -
         search_index=SearchIndex(features),
         version=digest.hexdigest()[:16],
         _geojson={fid: _to_geojson(f) for fid, f in features.items()},
+        trips=trips,
     )
 
 
@@ -193,10 +199,16 @@ def read_json(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Any:
         return dict(pairs)
 
     try:
+        # Read in chunks (read(n) would allocate n bytes up front) and stop past the limit:
+        # the file may have grown since stat().
+        chunks, total = [], 0
         with path.open("rb") as fh:
-            raw = fh.read(max_bytes + 1)  # the file may have grown since stat()
-        if len(raw) > max_bytes:
-            raise DataError([Problem(name, None, None, too_big.format(f"more than {max_bytes}"))])
+            while chunk := fh.read(1 << 20):
+                chunks.append(chunk)
+                total += len(chunk)
+                if total > max_bytes:
+                    raise DataError([Problem(name, None, None, too_big.format(f"more than {max_bytes}"))])
+        raw = b"".join(chunks)
         text = raw.decode("utf-8")
         return json.loads(text, parse_constant=no_constants, object_pairs_hook=no_duplicates)
     except UnicodeDecodeError as exc:

@@ -180,7 +180,8 @@ def build_map(
         groups[layer.id] = fg.get_name()
 
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    # No Folium fit_bounds: its animated zoom could land after map.js restored a linked view.
+    # map.js fits the district itself (config.bounds) once its layout is known.
     _Handles(groups, basemaps, outline_layer.get_name()).add_to(m)
 
     root = m.get_root()

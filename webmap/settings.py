@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import time
 from pathlib import Path
 from typing import Literal
 
@@ -71,6 +72,16 @@ class Settings(BaseSettings):
         """Basemaps offered, the default first among them."""
         ids = self.basemaps.split(",")
         return [self.tiles, *[b for b in ids if b != self.tiles]]
+
+    # Trip planner. No routing service: a leg is the geodesic distance times a detour factor,
+    # at a mode speed. These are rough estimates, labelled as such wherever they are shown.
+    planner_walk_kmh: float = Field(4.5, gt=0, le=20, description="Estimated walking speed, km/h")
+    planner_walk_detour: float = Field(1.3, ge=1, le=5, description="Walking: road distance / straight line")
+    planner_coach_kmh: float = Field(35.0, gt=0, le=150, description="Estimated coach/bus speed incl. stops, km/h")
+    planner_coach_detour: float = Field(1.4, ge=1, le=5, description="Coach/bus: road distance / straight line")
+    planner_car_kmh: float = Field(45.0, gt=0, le=150, description="Estimated car speed, km/h")
+    planner_car_detour: float = Field(1.35, ge=1, le=5, description="Car: road distance / straight line")
+    planner_day_end: time = Field(time(18, 0), description="A planned trip ending later than this gets a warning")
 
 
 def load_settings(**overrides) -> Settings:

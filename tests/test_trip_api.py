@@ -1,0 +1,259 @@
+"""Trip planner over HTTP: planning, 400s naming the field, exports read back by
+independent readers, and the itinerary page."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import geopandas as gpd
+import gpxpy
+import icalendar
+import pytest
+
+RED = ["gaotun-party-branch-site", "coal-mine-memorial", "red-memorial-hall", "yungang-grottoes"]
+QUERY = "trip=" + ",".join(RED) + "&from=pingquanlu-subdistrict&to=113.15,40.03&start=08:30&date=2026-06-01"
+
+
+def _plan(client, **body):
+    return client.post("/api/trips/plan", json={"stops": RED, **body})
+
+
+def test_plan_returns_legs_schedule_totals_and_estimate_labels(client):
+    r = _plan(client, start="pingquanlu-subdistrict", end={"lon": 113.15, "lat": 40.03}, start_time="08:30")
+    assert r.status_code == 200
+    plan = r.get_json()
+    assert plan["order"] == RED and [s["id"] for s in plan["stops"]] == RED
+    assert len(plan["legs"]) == len(RED) + 1  # start -> 4 stops -> end
+    first_leg = plan["legs"][0]["minutes_estimate"]
+    assert plan["stops"][0]["arrive"] == f"{8 + (30 + first_leg) // 60:02d}:{(30 + first_leg) % 60:02d}"
+    # Totals are the sums of the (rounded) parts.
+    assert abs(plan["totals"]["road_m_estimate"] - sum(leg["road_m_estimate"] for leg in plan["legs"])) <= len(
+        plan["legs"]
+    )
+    assert plan["totals"]["total_minutes"] == plan["totals"]["travel_minutes_estimate"] + 4 * 60
+    assert "估算" in plan["estimate"]["note"]["zh"] and "estimate" in plan["estimate"]["note"]["en"]
+    # Default visit durations come from data/trips.json per layer (heritage).
+    assert {s["visit_minutes"] for s in plan["stops"]} == {60}
+    # Every approximate stop (and the approximate start anchor) is warned about.
+    approx = [s["id"] for s in plan["stops"] if s["approximate"]]
+    assert [w["stop"] for w in plan["warnings"] if w["code"] == "approximate_stop"] == approx
+    assert any(w["code"] == "approximate_start" for w in plan["warnings"])
+    # AMap links carry WGS-84 coordinates and say so.
+    assert all("coordinate=wgs84" in leg["amap_url"] for leg in plan["legs"])
+    assert plan["links"]["map"].startswith("/?trip=")
+
+
+def test_best_order_saves_distance_against_the_given_order(client):
+    zigzag = ["yungang-grottoes", "coal-mine-memorial", "gaotun-community", "red-memorial-hall"]
+    given = client.post("/api/trips/plan", json={"stops": zigzag}).get_json()
+    best = client.post("/api/trips/plan", json={"stops": zigzag, "optimise": True}).get_json()
+    assert best["distance_saved_m"] > 0
+    assert best["totals"]["road_m_estimate"] == pytest.approx(
+        given["totals"]["road_m_estimate"] - best["distance_saved_m"], abs=2
+    )
+    assert sorted(best["order"]) == sorted(zigzag)
+    assert best["query"].startswith("trip=" + ",".join(best["order"]))
+
+
+def test_visit_minutes_override_and_zero(client):
+    plan = _plan(client, visit_minutes={"yungang-grottoes": 0, "coal-mine-memorial": 15}).get_json()
+    by_id = {s["id"]: s for s in plan["stops"]}
+    assert by_id["yungang-grottoes"]["visit_minutes"] == 0
+    assert by_id["yungang-grottoes"]["arrive"] == by_id["yungang-grottoes"]["depart"]
+    assert by_id["coal-mine-memorial"]["visit_minutes"] == 15
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"stops": ["nope"]}, "stops.0", "no site"),
+        ({"stops": ["yungang-grottoes", "shilihe-forest-park"]}, "stops.1", "no known location"),
+        ({"stops": [f"s{i}" for i in range(26)]}, "stops", "at most 25"),
+        ({"stops": []}, "stops", "at least 1"),
+        ({"stops": ["yungang-grottoes", "yungang-grottoes"]}, "stops", "more than once"),
+        ({"stops": ["yungang-grottoes"], "start_time": "8:30"}, "start_time", "HH:MM"),
+        ({"stops": ["yungang-grottoes"], "start_time": "24:10"}, "start_time", "not a time"),
+        ({"stops": ["yungang-grottoes"], "mode": "plane"}, "mode", "walk"),
+        ({"stops": ["yungang-grottoes"], "date": "2026-02-30"}, "date", "date"),
+        ({"stops": ["yungang-grottoes"], "date": "9999-12-31", "start_time": "23:59"}, "date", "between"),
+        ({"stops": ["yungang-grottoes"], "start_time": 830}, "start_time", "string"),
+        ({"stops": ["yungang-grottoes"], "end": {"lon": float("nan"), "lat": 40}}, "end.lon", "finite"),
+        ({"stops": ["yungang-grottoes"], "start": "atlantis"}, "start", "no town or street"),
+        ({"stops": ["yungang-grottoes"], "end": {"lon": 200, "lat": 40}}, "end.lon", "180"),
+        (
+            {"stops": ["yungang-grottoes"], "visit_minutes": {"yungang-grottoes": -1}},
+            "visit_minutes.yungang-grottoes",
+            "",
+        ),
+        (
+            {"stops": ["yungang-grottoes"], "visit_minutes": {"red-memorial-hall": 10}},
+            "visit_minutes.red-memorial-hall",
+            "",
+        ),
+        ({"stops": ["yungang-grottoes"], "optimise": "maybe"}, "optimise", "boolean"),
+        ({"stops": ["yungang-grottoes"], "colour": "red"}, "colour", "unknown field"),
+        ({"stops": ["yungang-grottoes"], "theme": "nope"}, "theme", "no themed trip"),
+        ({"stops": "yungang-grottoes"}, "stops", "list"),
+    ],
+)
+def test_bad_plan_requests_are_400_naming_the_field(client, body, field, words):
+    r = client.post("/api/trips/plan", json=body)
+    assert r.status_code == 400, r.get_json()
+    err = r.get_json()["error"]
+    assert err["field"] == field
+    assert words in err["message"]
+
+
+@pytest.mark.parametrize("data", ["not json", "[1, 2]", "null", "{"])
+def test_a_body_that_is_not_a_json_object_is_400(client, data):
+    r = client.post("/api/trips/plan", data=data, content_type="application/json")
+    assert r.status_code == 400 and r.get_json()["error"]["field"] == "body"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("trip=nope", "trip.0"),
+        ("trip=yungang-grottoes&start=25:00", "start"),
+        ("trip=yungang-grottoes&mode=bike", "mode"),
+        ("trip=yungang-grottoes&visit=yungang-grottoes", "visit"),
+        ("trip=yungang-grottoes&opt=yes", "opt"),
+        ("trip=yungang-grottoes&colour=red", "colour"),
+        ("trip=", "trip"),
+        ("trip=yungang-grottoes&from=1,95", "from.lat"),
+    ],
+)
+def test_bad_export_query_is_400_naming_the_parameter(client, query, field):
+    r = client.get("/api/trips/export.gpx?" + query)
+    assert r.status_code == 400
+    assert r.get_json()["error"]["field"] == field
+
+
+def test_unknown_export_format_is_404_json(client):
+    r = client.get("/api/trips/export.pdf?" + QUERY)
+    assert r.status_code == 404 and r.get_json()["error"]["allowed"] == ["csv", "gpx", "ics", "kml"]
+
+
+def test_themed_trips_are_listed_with_names_and_a_link_query(client, catalogue):
+    data = client.get("/api/trips").get_json()
+    ids = [t["id"] for t in data["trips"]]
+    assert ids == list(catalogue.trips.trips)
+    red = data["trips"][0]
+    assert red["stops"][0]["name"]["zh"] == catalogue.features[red["stops"][0]["site"]].properties.name.zh
+    assert client.get("/api/trips/export.csv?" + red["query"]).status_code == 200
+    assert {a["id"] for a in data["anchors"]} == set(catalogue.trips.anchors)
+    assert set(data["modes"]) == {"walk", "coach", "car"}
+
+
+# ---------------------------------------------------------------------------
+# Exports, read back by independent readers
+
+
+@pytest.fixture
+def planned(client):
+    plan = client.post(
+        "/api/trips/plan",
+        json={
+            "stops": RED,
+            "start": "pingquanlu-subdistrict",
+            "end": {"lon": 113.15, "lat": 40.03},
+            "start_time": "08:30",
+            "date": "2026-06-01",
+        },
+    ).get_json()
+    return plan
+
+
+def _export(client, fmt):
+    r = client.get(f"/api/trips/export.{fmt}?" + QUERY)
+    assert r.status_code == 200
+    assert "attachment" in r.headers["Content-Disposition"]
+    return r
+
+
+def test_gpx_has_waypoints_and_a_route_in_order(client, planned, tmp_path, catalogue):
+    r = _export(client, "gpx")
+    gpx = gpxpy.parse(r.data.decode("utf-8"))
+    names = [catalogue.features[i].properties.name.zh for i in RED]
+    assert [w.name for w in gpx.waypoints] == ["平泉路街道", *names, "终点（地图选点）"]
+    assert len(gpx.routes) == 1 and [p.name for p in gpx.routes[0].points][1:-1] == names
+    lon, lat = catalogue.features["yungang-grottoes"].geometry.coordinates
+    w = next(w for w in gpx.waypoints if w.name == "云冈石窟")
+    assert (w.longitude, w.latitude) == pytest.approx((lon, lat))
+    # GDAL reads it too.
+    path = tmp_path / "trip.gpx"
+    path.write_bytes(r.data)
+    wpts = gpd.read_file(path, layer="waypoints", engine="pyogrio")
+    assert list(wpts["name"])[1:-1] == names
+    rp = gpd.read_file(path, layer="route_points", engine="pyogrio")
+    assert len(rp) == len(RED) + 2
+
+
+def test_kml_placemarks_and_line(client, tmp_path, catalogue):
+    r = _export(client, "kml")
+    path = tmp_path / "trip.kml"
+    path.write_bytes(r.data)
+    df = gpd.read_file(path, engine="pyogrio")
+    points = df[df.geometry.geom_type == "Point"]
+    lines = df[df.geometry.geom_type == "LineString"]
+    assert list(points["Name"])[1:-1] == [catalogue.features[i].properties.name.zh for i in RED]
+    assert len(lines) == 1 and len(lines.geometry.iloc[0].coords) == len(RED) + 2
+
+
+def test_ics_has_one_event_per_stop_at_its_times(client, planned):
+    r = _export(client, "ics")
+    cal = icalendar.Calendar.from_ical(r.data)
+    events = [c for c in cal.walk("VEVENT")]
+    assert len(events) == len(RED)
+    tz = ZoneInfo("Asia/Shanghai")
+    for ev, stop in zip(events, planned["stops"], strict=True):
+        assert stop["name"]["zh"] in str(ev["SUMMARY"])
+        start, end = ev.decoded("DTSTART"), ev.decoded("DTEND")
+        assert start == datetime.fromisoformat(stop["arrive_at"]).replace(tzinfo=tz)
+        assert end == datetime.fromisoformat(stop["depart_at"]).replace(tzinfo=tz)
+        assert start.utcoffset().total_seconds() == 8 * 3600
+    assert len({str(ev["UID"]) for ev in events}) == len(events)
+    # Lines are folded at 75 octets.
+    assert all(len(line) <= 75 for line in r.data.split(b"\r\n"))
+
+
+def test_csv_has_bom_and_every_place(client, planned):
+    r = _export(client, "csv")
+    assert r.data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(r.data.decode("utf-8-sig"))))
+    assert [row["role"] for row in rows] == ["start", "stop", "stop", "stop", "stop", "end"]
+    assert [row["id"] for row in rows[1:-1]] == RED
+    assert [row["arrive"] for row in rows[1:-1]] == [s["arrive"] for s in planned["stops"]]
+
+
+def test_csv_neutralises_formulas():
+    from webmap.trip_exports import _cell
+
+    assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("云冈") == "云冈"
+
+
+# ---------------------------------------------------------------------------
+# The itinerary page
+
+
+def test_itinerary_page_lists_every_stop_with_times_notes_and_a_qr_code(client, planned, catalogue):
+    r = client.get("/trip?" + QUERY + "&trip_theme=red-heritage")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    trip = catalogue.trips.trips["red-heritage"]
+    assert trip.title.zh in html
+    for stop in planned["stops"]:
+        assert stop["name"]["zh"] in html and stop["arrive"] in html
+    for s in trip.stops:
+        if s.site in RED:
+            assert s.reason.zh in html
+    assert "<svg" in html and "qr" in html
+    assert "估算" in html
+
+
+def test_itinerary_with_bad_query_is_a_400_page(client):
+    r = client.get("/trip?trip=shilihe-forest-park")
+    assert r.status_code == 400 and "no known location" in r.get_data(as_text=True)

@@ -1,0 +1,160 @@
+"""Trip planner endpoints: themed trips, planning, downloads and the printable itinerary.
+
+A thin adapter: validation and planning live in ``itinerary``/``planner``, file formats
+in ``trip_exports``. Every bad input becomes a 400 naming the field."""
+
+from __future__ import annotations
+
+import segno
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+
+from .. import trip_exports, vocab
+from ..itinerary import (
+    ESTIMATE_NOTE,
+    QUERY_NAMES,
+    TripRequest,
+    overview_svg,
+    parse_request,
+    plan_json,
+    plan_request,
+    rename,
+    request_from_query,
+)
+from ..planner import MAX_STOPS, MODES, PlanError, estimates_from
+from . import catalogue, settings
+from .errors import ApiError
+
+bp = Blueprint("trips", __name__)
+
+EXPORTS = {
+    "gpx": ("application/gpx+xml", trip_exports.to_gpx),
+    "kml": ("application/vnd.google-earth.kml+xml", trip_exports.to_kml),
+    "ics": ("text/calendar; charset=utf-8", trip_exports.to_ics),
+    "csv": ("text/csv; charset=utf-8", None),
+}
+
+
+def _bad(exc: PlanError, names=None) -> ApiError:
+    field, message = rename(exc.field, names), exc.message
+    if message.startswith(exc.field + ":"):
+        message = field + message[len(exc.field) :]
+    return ApiError(400, "invalid_trip", message, field=field)
+
+
+def _plan_from_query() -> tuple[TripRequest, dict]:
+    try:
+        req = request_from_query(request.args.to_dict())  # its errors already use the query's names
+    except PlanError as exc:
+        raise _bad(exc) from None
+    try:
+        plan = plan_request(req, catalogue(), settings())
+    except PlanError as exc:
+        raise _bad(exc, QUERY_NAMES) from None
+    return req, plan_json(plan, req, settings())
+
+
+def _links(query: str) -> dict:
+    return {
+        "map": url_for("pages.index") + "?" + query,
+        "itinerary": url_for("trips.itinerary") + "?" + query,
+        **{fmt: url_for("trips.export", fmt=fmt) + "?" + query for fmt in EXPORTS},
+    }
+
+
+@bp.get("/api/trips")
+def themed_trips():
+    cat, cfg = catalogue(), settings()
+    book = cat.trips
+    est = estimates_from(cfg)
+    return jsonify(
+        {
+            "trips": [
+                {
+                    **t.model_dump(mode="json"),
+                    "stops": [
+                        {
+                            **s.model_dump(mode="json", exclude_none=True),
+                            "name": cat.features[s.site].properties.name.model_dump(),
+                        }
+                        for s in t.stops
+                    ],
+                    "query": _trip_query(t),
+                }
+                for t in book.trips.values()
+            ],
+            "anchors": [a.model_dump(mode="json") for a in book.anchors.values()],
+            "visit_minutes": book.visit_minutes,
+            "modes": {m: {"speed_kmh": est[m].speed_kmh, "detour": est[m].detour} for m in MODES},
+            "estimate_note": ESTIMATE_NOTE,
+            "max_stops": MAX_STOPS,
+            "day_end": cfg.planner_day_end.strftime("%H:%M"),
+        }
+    )
+
+
+def _trip_query(t) -> str:
+    from ..itinerary import query_for
+
+    visits = {s.site: s.visit_minutes for s in t.stops if s.visit_minutes is not None}
+    req = TripRequest(
+        stops=[s.site for s in t.stops],
+        mode=t.mode,
+        start_time=t.start_time,
+        start=t.start,
+        theme=t.id,
+        visit_minutes=visits,
+    )
+    return query_for(req)
+
+
+@bp.post("/api/trips/plan")
+def plan():
+    body = request.get_json(silent=True)
+    try:
+        req = parse_request(body)
+        result = plan_json(plan_request(req, catalogue(), settings()), req, settings())
+    except PlanError as exc:
+        raise _bad(exc) from None
+    result["links"] = _links(result["query"])
+    return jsonify(result)
+
+
+@bp.get("/api/trips/export.<fmt>")
+def export(fmt: str):
+    if fmt not in EXPORTS:
+        raise ApiError(404, "not_found", f"no export format {fmt!r}", allowed=sorted(EXPORTS))
+    _, result = _plan_from_query()
+    mimetype, writer = EXPORTS[fmt]
+    online = url_for("trips.itinerary", _external=True) + "?" + result["query"]
+    body = trip_exports.to_csv(result) if fmt == "csv" else writer(result, online)
+    resp = Response(body, mimetype=mimetype.split(";")[0])
+    resp.headers["Content-Type"] = mimetype
+    resp.headers["Content-Disposition"] = f'attachment; filename="yungang-trip-{result["date"]}.{fmt}"'
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@bp.get("/trip")
+def itinerary():
+    try:
+        req, result = _plan_from_query()
+    except ApiError as exc:
+        return render_template("error.html", status=400, message=exc.message), 400
+    cat = catalogue()
+    themed = cat.trips.trips.get(req.theme) if req.theme else None
+    reasons = {s.site: s.reason for s in themed.stops} if themed else {}
+    online = url_for("pages.index", _external=True) + "?" + result["query"]
+    qr = segno.make(online, error="m").svg_inline(scale=3, dark="#1d2327", omitsize=False)
+    return render_template(
+        "trip.html",
+        plan=result,
+        features=cat.features,
+        layers={x.id: x for x in cat.layers},
+        themed=themed,
+        reasons=reasons,
+        svg=overview_svg(cat.boundary, result),
+        online=online,
+        qr_svg=qr,
+        links=_links(result["query"]),
+        vocab=vocab.as_json(),
+    )
