@@ -16,13 +16,13 @@
   var el = WebMap.el, map = WebMap.map;
   var urls = {trips: root.getAttribute("data-trips-url"), plan: root.getAttribute("data-plan-url")};
   var KEYS = ["trip", "mode", "start", "from", "to", "date", "visit", "trip_theme"];
-  var MODES = {walk: ["步行", "walk"], coach: ["大巴/公交", "coach/bus"], car: ["小汽车", "car"]};
+  var msg = WebMap.t, tr = WebMap.tr;  // interface strings (message catalogue) and content in the page's language
+  var MODES = {walk: "modeWalk", coach: "modeCoach", car: "modeCar"};
 
   var byId = {}, book = null, lastPlan = null, saved = null, pickTarget = null, seq = 0;
   var state = {stops: [], mode: "coach", start: "09:00", from: "", to: "", date: "", visit: {}, theme: ""};
   var overlay = L.layerGroup().addTo(map);
 
-  function en(text) { return el("span", {lang: "en", class: "en"}, text); }
   function $(id) { return document.getElementById(id); }
   function km(m) { return (m / 1000).toFixed(1); }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
@@ -107,11 +107,11 @@
     var box = el("div", {class: "trip-add"});
     var p = feature.properties;
     if (!feature.geometry) {
-      box.appendChild(el("button", {type: "button", disabled: "disabled"}, "加入行程 ", en("Add to trip")));
-      box.appendChild(el("span", {class: "why"}, "位置待确认，不能作为行程站点。", en("Location to be confirmed: cannot be a stop.")));
+      box.appendChild(el("button", {type: "button", disabled: "disabled"}, msg("addToTrip")));
+      box.appendChild(el("span", {class: "why"}, msg("cannotBeStop")));
     } else {
       var label = function () {
-        return inTrip(feature.id) ? ["移出行程 ", en("Remove from trip")] : ["加入行程 ", en("Add to trip")];
+        return [msg(inTrip(feature.id) ? "removeFromTrip" : "addToTrip")];
       };
       var btn = el("button", {type: "button", "data-trip-add": feature.id});
       var paint = function () {
@@ -119,7 +119,7 @@
         label().forEach(function (n) { btn.appendChild(typeof n === "string" ? document.createTextNode(n) : n); });
         var full = !inTrip(feature.id) && state.stops.length >= maxStops();
         btn.disabled = full;
-        btn.title = full ? "行程最多 " + maxStops() + " 个站点 / at most " + maxStops() + " stops" : "";
+        btn.title = full ? msg("maxStops", {n: maxStops()}) : "";
       };
       paint();
       btn.addEventListener("click", function () {
@@ -130,8 +130,7 @@
       });
       box.appendChild(btn);
       if (p.location.precision !== "site") {
-        box.appendChild(el("span", {class: "why"}, "近似位置：到这里的距离和时间更粗略。",
-                           en("Approximate location: distances and times to it are rougher.")));
+        box.appendChild(el("span", {class: "why"}, msg("approxStop")));
       }
     }
     rootEl.appendChild(box);
@@ -141,8 +140,8 @@
     var items = document.querySelectorAll("#unlocated-list li[data-site-id]");
     Array.prototype.forEach.call(items, function (li) {
       li.appendChild(el("button", {type: "button", class: "trip-add-disabled", disabled: "disabled",
-                                   title: "位置待确认，不能加入行程 / Location to be confirmed: cannot be a stop"},
-                        "不能加入行程"));
+                                   title: msg("cannotBeStop")},
+                        msg("cannotAdd")));
     });
   }
 
@@ -159,7 +158,7 @@
       var defaultMinutes = book ? book.visit_minutes[p.layer] : 30;
       var visit = el("input", {type: "number", class: "visit", min: "0", max: "600", step: "5",
                                value: String(state.visit[id] !== undefined ? state.visit[id] : defaultMinutes),
-                               "aria-label": "停留分钟 Visit minutes: " + p.name.zh});
+                               "aria-label": msg("visitMinutesFor", {name: tr(p.name)})});
       visit.addEventListener("mousedown", function (e) { e.stopPropagation(); });
       visit.addEventListener("change", function () {
         var n = parseInt(visit.value, 10);
@@ -169,9 +168,12 @@
         writeUrl();
         replan();
       });
-      var up = el("button", {type: "button", class: "up", "aria-label": "上移 Move up: " + p.name.zh, title: "上移 Move up"}, "↑");
-      var down = el("button", {type: "button", class: "down", "aria-label": "下移 Move down: " + p.name.zh, title: "下移 Move down"}, "↓");
-      var del = el("button", {type: "button", class: "remove", "aria-label": "移除 Remove: " + p.name.zh, title: "移除 Remove"}, "✕");
+      var up = el("button", {type: "button", class: "up", "aria-label": msg("moveUpName", {name: tr(p.name)}),
+                             title: msg("moveUp")}, "↑");
+      var down = el("button", {type: "button", class: "down", "aria-label": msg("moveDownName", {name: tr(p.name)}),
+                               title: msg("moveDown")}, "↓");
+      var del = el("button", {type: "button", class: "remove", "aria-label": msg("removeName", {name: tr(p.name)}),
+                              title: msg("removeStop")}, "✕");
       up.disabled = i === 0;
       down.disabled = i === state.stops.length - 1;
       up.addEventListener("click", function () { move(i, i - 1); focusLater(i - 1, "up"); });
@@ -179,9 +181,10 @@
       del.addEventListener("click", function () { remove(id); });
       var li = el("li", {draggable: "true", "data-site-id": id},
         el("span", {class: "stop-no", "aria-hidden": "true"}, String(i + 1)),
-        el("span", {class: "stop-name"}, p.name.zh,
-           p.location.precision !== "site" ? el("span", {class: "approx-flag"}, "近似位置 approx.") : null),
-        el("span", {class: "stop-controls"}, el("label", {class: "en"}, "停留", visit, "分 min"), up, down, del));
+        el("span", {class: "stop-name"}, tr(p.name),
+           p.location.precision !== "site" ? el("span", {class: "approx-flag"}, msg("approxShort")) : null),
+        el("span", {class: "stop-controls"}, el("label", {class: "en"}, msg("visitLabel") + " ", visit, " " + msg("minutes")),
+           up, down, del));
       li.addEventListener("dragstart", function (e) {
         dragFrom = i; li.classList.add("dragging");
         e.dataTransfer.effectAllowed = "move";
@@ -209,14 +212,14 @@
   /* ---- controls: mode, time, start/end, themed trips ------------------ */
   function endpointOptions(select, which) {
     clear(select);
-    select.appendChild(el("option", {value: ""}, which === "from" ? "第一个站点 First stop" : "最后一个站点 Last stop"));
-    select.appendChild(el("option", {value: "@pick"}, "在地图上选点… Pick on the map"));
-    select.appendChild(el("option", {value: "@here"}, "我的位置 My location"));
+    select.appendChild(el("option", {value: ""}, msg(which === "from" ? "firstStop" : "lastStop")));
+    select.appendChild(el("option", {value: "@pick"}, msg("pickOnMap")));
+    select.appendChild(el("option", {value: "@here"}, msg("myLocationOption")));
     var value = state[which];
-    if (/^-?\d/.test(value)) select.appendChild(el("option", {value: value}, "已选点 Point " + value));
-    var group = el("optgroup", {label: "乡镇/街道（近似）Towns and streets (approx.)"});
+    if (/^-?\d/.test(value)) select.appendChild(el("option", {value: value}, msg("pickedPoint", {point: value})));
+    var group = el("optgroup", {label: msg("townsStreets")});
     (book ? book.anchors : []).forEach(function (a) {
-      group.appendChild(el("option", {value: a.id}, a.name.zh + " " + a.name.en));
+      group.appendChild(el("option", {value: a.id}, tr(a.name)));
     });
     select.appendChild(group);
     select.value = value;
@@ -239,11 +242,11 @@
       return;
     }
     if (v === "@here") {
-      if (!navigator.geolocation) { showError("此浏览器不能定位 / This browser cannot share its location."); select.value = state[which]; return; }
+      if (!navigator.geolocation) { showError(msg("geoUnavailable")); select.value = state[which]; return; }
       navigator.geolocation.getCurrentPosition(function (pos) {
         setEndpoint(which, pos.coords.longitude.toFixed(6) + "," + pos.coords.latitude.toFixed(6));
       }, function (err) {
-        showError("无法获取位置 / Could not get your location (" + err.message + ")");
+        showError(msg("geoFailed", {message: err.message}));
         select.value = state[which];
       }, {timeout: 10000});
       return;
@@ -263,8 +266,8 @@
   function renderThemes() {
     var list = clear($("trip-themes"));
     (book ? book.trips : []).forEach(function (t) {
-      var btn = el("button", {type: "button", "data-theme": t.id, title: "载入这条线路 Load this trip: " + t.title.en},
-                   t.title.zh + "（" + t.stops.length + " 站）", en(t.title.en));
+      var btn = el("button", {type: "button", "data-theme": t.id, title: msg("loadTrip", {title: tr(t.title)})},
+                   tr(t.title) + " (" + msg("stopsCount", {n: t.stops.length}) + ")");
       btn.addEventListener("click", function () { loadTheme(t); });
       list.appendChild(el("li", {}, btn));
     });
@@ -281,9 +284,7 @@
 
   function showThemeNote(t) {
     var text = clear($("trip-theme-text"));
-    text.appendChild(document.createTextNode(t.description.zh));
-    text.appendChild(el("br"));
-    text.appendChild(en(t.description.en));
+    text.appendChild(document.createTextNode(tr(t.description)));
     $("trip-theme-note").hidden = false;
     $("trip-theme-note").open = !window.matchMedia("(max-width: 600px)").matches;
   }
@@ -369,24 +370,21 @@
     var out = clear($("trip-result"));
     var t = plan.totals;
     out.appendChild(el("p", {class: "trip-summary"},
-      t.start + "–" + t.end + " · 约 " + km(t.road_m_estimate) + " 公里，路上约 " + t.travel_minutes_estimate +
-      " 分钟，停留 " + t.visit_minutes + " 分钟 ",
-      el("span", {class: "estimate-tag", title: plan.estimate.note.zh + " " + plan.estimate.note.en}, "估算 estimate"),
-      el("br"), en("about " + km(t.road_m_estimate) + " km, " + t.travel_minutes_estimate + " min travel, " +
-                   t.visit_minutes + " min visits")));
+      msg("tripTotals", {start: t.start, end: t.end, km: km(t.road_m_estimate), travel: t.travel_minutes_estimate,
+                         visit: t.visit_minutes}) + " ",
+      el("span", {class: "estimate-tag", title: tr(plan.estimate.note)}, msg("estimate"))));
     if (saved !== null) {
       out.appendChild(el("p", {class: "trip-saved", id: "trip-saved"},
-        saved > 0 ? "最佳顺序：比原顺序少走约 " + km(saved) + " 公里 " : "原顺序已是最短 ",
-        en(saved > 0 ? "Best order saves about " + km(saved) + " km (estimate)" : "The order was already the shortest")));
+        saved > 0 ? msg("bestOrderSaves", {km: km(saved)}) : msg("alreadyShortest")));
     }
     if (plan.warnings.length) {
       var ul = el("ul", {class: "trip-warnings"});
-      plan.warnings.forEach(function (w) { ul.appendChild(el("li", {}, w.zh, " ", en(w.en))); });
+      plan.warnings.forEach(function (w) { ul.appendChild(el("li", {}, tr(w))); });
       out.appendChild(ul);
     }
     var table = el("table", {class: "trip-schedule", id: "trip-schedule"},
-      el("thead", {}, el("tr", {}, el("th", {}, "#"), el("th", {}, "站点 Stop"), el("th", {}, "到达–离开"),
-                                   el("th", {}, "路程(估)"))));
+      el("thead", {}, el("tr", {}, el("th", {}, "#"), el("th", {}, msg("thStop")), el("th", {}, msg("thTimes")),
+                                   el("th", {}, msg("thLeg")))));
     var tbody = el("tbody");
     var legTo = {};
     plan.legs.forEach(function (leg) { legTo[leg.to] = legTo[leg.to] || leg; });
@@ -397,24 +395,25 @@
     var n = 0;
     rows.forEach(function (row, i) {
       var p = row.p, leg = i > 0 ? plan.legs[i - 1] : null;
-      var label = row.kind === "stop" ? String(++n) : (row.kind === "start" ? "起" : "终");
+      var label = row.kind === "stop" ? String(++n) : msg(row.kind === "start" ? "startShort" : "endShort");
       var time = row.kind === "stop" ? p.arrive + "–" + p.depart : (row.kind === "start" ? t.start : t.end);
       var legCell = el("td", {});
       if (leg) {
-        legCell.appendChild(document.createTextNode(km(leg.road_m_estimate) + " km · " + leg.minutes_estimate + " 分 "));
+        legCell.appendChild(document.createTextNode(msg("legText", {km: km(leg.road_m_estimate),
+                                                                    min: leg.minutes_estimate}) + " "));
         legCell.appendChild(el("a", {href: leg.amap_url, target: "_blank", rel: "noopener noreferrer",
-                                     title: "在高德地图中导航这一段 Navigate this leg in AMap"}, "高德"));
+                                     title: msg("navigateLeg")}, msg("amap")));
       }
-      tbody.appendChild(el("tr", {"data-kind": row.kind, "data-id": p.id}, el("td", {}, label), el("td", {}, p.name.zh),
+      tbody.appendChild(el("tr", {"data-kind": row.kind, "data-id": p.id}, el("td", {}, label), el("td", {}, tr(p.name)),
                            el("td", {}, time), legCell));
     });
     table.appendChild(tbody);
     out.appendChild(table);
     var links = plan.links;
     out.appendChild(el("p", {class: "trip-links"},
-      el("a", {href: links.itinerary, id: "trip-itinerary-link"}, "打印行程单 ", en("Itinerary")),
+      el("a", {href: links.itinerary, id: "trip-itinerary-link"}, msg("itinerary")),
       el("a", {href: links.gpx, download: ""}, "GPX"), el("a", {href: links.kml, download: ""}, "KML"),
-      el("a", {href: links.ics, download: ""}, "日历 ICS"), el("a", {href: links.csv, download: ""}, "CSV")));
+      el("a", {href: links.ics, download: ""}, msg("calendarIcs")), el("a", {href: links.csv, download: ""}, "CSV")));
     drawOverlay(plan);
   }
 
@@ -468,8 +467,8 @@
         });
         if (restored.dropped.length) {
           $("trip-notice").hidden = false;
-          $("trip-notice").textContent = ("链接中有 " + restored.dropped.length + " 个站点无法加入（未知或位置待确认）：" + restored.dropped.join(", ") +
-                    " / Some stops in the link could not be added.");
+          $("trip-notice").textContent = msg("droppedStops", {n: restored.dropped.length,
+                                                              ids: restored.dropped.join(", ")});
         }
         if (state.stops.length) {
           // A shared trip link: show the trip, fold the legend to make room.
@@ -483,6 +482,6 @@
         if (!state.stops.length) root.setAttribute("data-plan-state", "empty");
         root.setAttribute("data-ready", "true");
       })
-      .catch(function (err) { showError("行程数据加载失败 / Could not load the trip planner (" + err.message + ")"); });
+      .catch(function (err) { showError(msg("plannerLoadFailed", {message: err.message})); });
   });
 })();
