@@ -659,7 +659,6 @@
   renderFacets();
   $("search").value = state.q;
   $("sort").value = state.sort;
-  if (phone) document.body.classList.add("phone");
 
   // A static copy of the site (`webmap build`) ships the sites as a script that sets
   // window.WEBMAP_SITES, because browsers refuse fetch() from file:// pages. Search,
@@ -731,7 +730,6 @@
         selectedMarker.openPopup();
         popup.options.autoPan = true;
       }
-      WebMap.markers = markers;
       emit("ready", features, markers);
       document.body.setAttribute("data-state", "ready");
     });

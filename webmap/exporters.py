@@ -218,19 +218,26 @@ def _kml_colour(hex_rgb: str) -> str:
     return f"ff{b}{g}{r}".lower()  # KML is aabbggrr
 
 
+def _element_maker(ns: str):
+    """``sub(parent, tag, text=None, **attrs)`` adding a child element in namespace ``ns``."""
+    ET.register_namespace("", ns)
+
+    def sub(parent, tag, text=None, **attrs):
+        node = ET.SubElement(parent, f"{{{ns}}}{tag}", attrs)
+        if text is not None:
+            node.text = str(text)
+        return node
+
+    return sub
+
+
 def to_kml(catalogue: Catalogue, features: list[SiteFeature], selection: Selection, site_url: SiteUrl) -> bytes:
     """One Folder per layer; sites with no point are Placemarks without geometry, so Google
     Earth lists them (with their text) without pinning them anywhere.
 
     Google Earth renders ``description`` as HTML, so data text is HTML-escaped before the
     XML serialiser escapes it again: a name like ``<img onerror=…>`` shows literally."""
-    ET.register_namespace("", KML_NS)
-
-    def sub(parent, tag, text=None, **attrs):
-        node = ET.SubElement(parent, f"{{{KML_NS}}}{tag}", attrs)
-        if text is not None:
-            node.text = str(text)
-        return node
+    sub = _element_maker(KML_NS)
 
     root = ET.Element(f"{{{KML_NS}}}kml")
     doc = sub(root, "Document")
@@ -283,13 +290,7 @@ def to_gpx(catalogue: Catalogue, features: list[SiteFeature], selection: Selecti
     """GPX 1.1 waypoints. GPX has no way to hold a place without coordinates, so sites whose
     location is to be confirmed are left out, and the file's description says how many
     and which (the HTTP response says so too, in ``X-Webmap-Omitted``)."""
-    ET.register_namespace("", GPX_NS)
-
-    def sub(parent, tag, text=None, **attrs):
-        node = ET.SubElement(parent, f"{{{GPX_NS}}}{tag}", attrs)
-        if text is not None:
-            node.text = str(text)
-        return node
+    sub = _element_maker(GPX_NS)
 
     located = [f for f in features if f.geometry is not None]
     omitted = [f for f in features if f.geometry is None]

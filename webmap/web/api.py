@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from ..geo import MAX_RADIUS_M, nearby
 from ..openapi import openapi_document
 from ..search import MAX_QUERY
+from ..selection import reject_unknown
 from . import catalogue
 from .errors import ApiError
 
@@ -25,21 +26,9 @@ def _conditional(payload) -> Response:
     return resp.make_conditional(request)
 
 
-def _reject_unknown(allowed: set[str]) -> None:
-    unknown = sorted(set(request.args) - allowed)
-    if unknown:
-        raise ApiError(
-            400,
-            "unknown_parameter",
-            f"unknown query parameter {unknown[0]!r}",
-            parameter=unknown[0],
-            allowed=sorted(allowed),
-        )
-
-
 @bp.get("/api/layers")
 def layers():
-    _reject_unknown(set())
+    reject_unknown(request.args, set())
     cat = catalogue()
     counts = cat.layer_counts()
     return _conditional(
@@ -59,7 +48,7 @@ def layers():
 
 @bp.get("/api/sites")
 def sites():
-    _reject_unknown(_SITES_PARAMS)
+    reject_unknown(request.args, _SITES_PARAMS)
     cat = catalogue()
     layer = request.args.get("layer")
     if layer is not None and layer not in cat.layer_ids:
@@ -69,7 +58,7 @@ def sites():
 
 @bp.get("/api/sites/<site_id>")
 def site(site_id: str):
-    _reject_unknown(set())
+    reject_unknown(request.args, set())
     feature = catalogue().feature_geojson(site_id)
     if feature is None:
         raise ApiError(404, "not_found", f"no site with id {site_id!r}")
@@ -95,7 +84,7 @@ def _number(name: str, default: float | None = None, low: float = -math.inf, hig
 
 @bp.get("/api/search")
 def search():
-    _reject_unknown({"q"})
+    reject_unknown(request.args, {"q"})
     q = request.args.get("q", "")
     if not q.strip() or len(q) > MAX_QUERY:
         raise ApiError(400, "invalid_parameter", f"'q' must be 1 to {MAX_QUERY} characters", parameter="q")
@@ -113,7 +102,7 @@ def search():
 
 @bp.get("/api/nearby")
 def near():
-    _reject_unknown({"site", "lon", "lat", "radius"})
+    reject_unknown(request.args, {"site", "lon", "lat", "radius"})
     cat = catalogue()
     radius = _number("radius", 5000, 1, MAX_RADIUS_M)
     site_id = request.args.get("site")
@@ -141,7 +130,7 @@ def near():
 
 @bp.get("/api/district")
 def district():
-    _reject_unknown(set())
+    reject_unknown(request.args, set())
     return _conditional(catalogue().district.model_dump(mode="json"))
 
 
@@ -153,5 +142,5 @@ def healthz():
 
 @bp.get("/api/openapi.json")
 def openapi():
-    _reject_unknown(set())
+    reject_unknown(request.args, set())
     return _conditional(openapi_document(catalogue().layer_ids))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from ..selection import ParameterError
+
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, **detail):
@@ -28,6 +30,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
         return _render(exc.status, exc.code, exc.message, **exc.detail)
+
+    @app.errorhandler(ParameterError)
+    def parameter_error(exc: ParameterError):
+        return _render(exc.status, exc.code, exc.message, **exc.detail())
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

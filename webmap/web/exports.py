@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request, url_for
 
 from .. import exporters
-from ..selection import FILTERS, ParameterError, parse_selection, reject_unknown
+from ..selection import FILTERS, parse_selection, reject_unknown
 from . import catalogue
 from .errors import ApiError
 
@@ -21,11 +21,8 @@ def export(fmt: str):
     cat = catalogue()
     if fmt not in exporters.FORMATS:
         raise ApiError(404, "not_found", f"no export format {fmt!r}", allowed=sorted(exporters.FORMATS))
-    try:
-        reject_unknown(request.args, [*FILTERS, "school", "q"])
-        selection = parse_selection(request.args.to_dict(flat=False), cat)
-    except ParameterError as exc:
-        raise ApiError(exc.status, exc.code, exc.message, **exc.detail()) from None
+    reject_unknown(request.args, [*FILTERS, "school", "q"])
+    selection = parse_selection(request.args.to_dict(flat=False), cat)
     result = exporters.export(cat, selection, fmt, _site_url)
     resp = Response(result.content, headers=result.http_headers())
     resp.headers["Cache-Control"] = "no-cache"
