@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import geopandas as gpd
 import numpy
@@ -23,6 +23,7 @@ from shapely import Point
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from .geo import PointIndex, SpatialIndex
 from .schema import District, Layer, SiteFeature, Theme
 from .search import SearchIndex
 from .trips import TRIPS_FILE, TripBook, load_trips
@@ -86,6 +87,25 @@ class Catalogue:
     version: str
     _geojson: dict[str, dict[str, Any]] = field(repr=False)
     trips: TripBook | None = None  # data/trips.json: visit defaults, anchors, themed trips
+    # Set by a database backend (webmap.pg) to answer spatial queries in SQL.
+    spatial: SpatialIndex | None = field(default=None, repr=False)
+
+    @cached_property
+    def index(self) -> SpatialIndex:
+        """Bounding-box and nearby queries: the backend's, or an STRtree over ``sites``."""
+        return self.spatial if self.spatial is not None else PointIndex(self.sites)
+
+    @cached_property
+    def _by_layer(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {lid: [] for lid in self.layer_ids}
+        for fid, f in self.features.items():
+            out.setdefault(f.properties.layer, []).append(fid)
+        return out
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Each site's place in catalogue (file) order, to put query results back in it."""
+        return {fid: i for i, fid in enumerate(self.features)}
 
     @cached_property
     def sites(self) -> gpd.GeoDataFrame:
@@ -115,9 +135,16 @@ class Catalogue:
         return {lid: {"total": int(total.get(lid, 0)), "located": int(located.get(lid, 0))} for lid in self.layer_ids}
 
     def site_ids(self, layer: str | None = None) -> list[str]:
-        if layer is None:
-            return list(self.features)
-        return [fid for fid, f in self.features.items() if f.properties.layer == layer]
+        return list(self.features) if layer is None else list(self._by_layer.get(layer, ()))
+
+    def in_order(self, ids) -> list[str]:
+        """``ids`` sorted into catalogue order."""
+        return sorted(ids, key=self.position.__getitem__)
+
+    def warm(self) -> Catalogue:
+        """Build the lazy indexes now, so the first request does not pay for them."""
+        self.index, self._by_layer, self.position  # noqa: B018 - evaluated for their side effect
+        return self
 
     def feature_geojson(self, site_id: str) -> dict[str, Any] | None:
         return self._geojson.get(site_id)
@@ -130,31 +157,67 @@ class Catalogue:
 # Loading
 
 
-def load_catalogue(data_dir: Path | str, max_file_bytes: int = MAX_FILE_BYTES) -> Catalogue:
-    """Load and validate everything under ``data_dir``; raise ``DataError`` on any problem.
+DOCUMENTS = (LAYERS_FILE, THEMES_FILE, BOUNDARY_FILE, SITES_FILE, DISTRICT_FILE, TRIPS_FILE)
+
+
+class Source(Protocol):
+    """Where the data documents come from: the data folder, or a database (webmap.pg).
+
+    ``read`` returns one document parsed (as ``read_json`` would) or raises ``DataError``;
+    ``where`` names it in problems; ``digest`` identifies this version of all of them."""
+
+    def where(self, name: str) -> str: ...
+
+    def read(self, name: str) -> Any: ...
+
+    def digest(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """The data folder: one JSON file per document."""
+
+    data_dir: Path
+    max_bytes: int = MAX_FILE_BYTES
+
+    def where(self, name: str) -> str:
+        return str(self.data_dir / name)
+
+    def read(self, name: str) -> Any:
+        return read_json(self.data_dir / name, self.max_bytes)
+
+    def digest(self) -> str:
+        digest = hashlib.sha256()
+        for name in DOCUMENTS:
+            digest.update((self.data_dir / name).read_bytes())
+        return digest.hexdigest()[:16]
+
+
+def load_catalogue(
+    data_dir: Path | str, max_file_bytes: int = MAX_FILE_BYTES, source: Source | None = None
+) -> Catalogue:
+    """Load and validate everything under ``data_dir`` (or from ``source``, with photos
+    still under ``data_dir``); raise ``DataError`` on any problem.
 
     ``max_file_bytes`` bounds each file (tests pass a small one instead of writing 64 MB)."""
     data_dir = Path(data_dir)
     problems: list[Problem] = []
-    if not data_dir.is_dir():
-        raise DataError([Problem(str(data_dir), None, None, "data folder does not exist")])
+    if source is None:
+        if not data_dir.is_dir():
+            raise DataError([Problem(str(data_dir), None, None, "data folder does not exist")])
+        source = FileSource(data_dir, max_file_bytes)
 
-    layers = _load_records(data_dir / LAYERS_FILE, "layers", Layer, problems, max_file_bytes)
-    themes = _load_records(data_dir / THEMES_FILE, "themes", Theme, problems, max_file_bytes)
-    boundary = _load_boundary(data_dir / BOUNDARY_FILE, problems, max_file_bytes)
-    features = _load_sites(data_dir, {x.id for x in layers}, {x.id for x in themes}, boundary, problems, max_file_bytes)
-    district = _load_district(data_dir / DISTRICT_FILE, problems, max_file_bytes)
-    trips = load_trips(
-        data_dir, features, {x.id for x in layers}, {x.id for x in themes}, problems, boundary, max_file_bytes
-    )
+    layers = _load_records(source, LAYERS_FILE, "layers", Layer, problems)
+    themes = _load_records(source, THEMES_FILE, "themes", Theme, problems)
+    boundary = _load_boundary(source, problems)
+    features = _load_sites(source, data_dir, {x.id for x in layers}, {x.id for x in themes}, boundary, problems)
+    district = _load_district(source, problems)
+    trips = load_trips(source, features, {x.id for x in layers}, {x.id for x in themes}, problems, boundary)
 
     if problems:
         raise DataError(problems)
 
-    digest = hashlib.sha256()
-    for name in (LAYERS_FILE, THEMES_FILE, BOUNDARY_FILE, SITES_FILE, DISTRICT_FILE, TRIPS_FILE):
-        digest.update((data_dir / name).read_bytes())
-    return Catalogue(
+    catalogue = Catalogue(
         data_dir=data_dir,
         layers=tuple(sorted(layers, key=lambda x: (x.order, x.id))),
         themes=tuple(themes),
@@ -162,10 +225,11 @@ def load_catalogue(data_dir: Path | str, max_file_bytes: int = MAX_FILE_BYTES) -
         boundary=boundary,
         district=district,
         search_index=SearchIndex(features),
-        version=digest.hexdigest()[:16],
+        version=source.digest(),
         _geojson={fid: _to_geojson(f) for fid, f in features.items()},
         trips=trips,
     )
+    return catalogue.warm()
 
 
 def _to_geojson(f: SiteFeature) -> dict[str, Any]:
@@ -220,9 +284,9 @@ def read_json(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Any:
     raise DataError([Problem(name, None, None, msg)])
 
 
-def _read(path: Path, problems: list[Problem], max_bytes: int) -> Any:
+def _read(source: Source, name: str, problems: list[Problem]) -> Any:
     try:
-        return read_json(path, max_bytes)
+        return source.read(name)
     except DataError as exc:
         problems.extend(exc.problems)
         return None
@@ -241,10 +305,9 @@ def _pydantic_problems(file: str, feature: str | None, exc: ValidationError, pre
     return out
 
 
-def _load_records(
-    path: Path, key: str, model: type[BaseModel], problems: list[Problem], max_bytes: int = MAX_FILE_BYTES
-) -> list[Any]:
-    doc = _read(path, problems, max_bytes)
+def _load_records(source: Source, file: str, key: str, model: type[BaseModel], problems: list[Problem]) -> list[Any]:
+    path = source.where(file)
+    doc = _read(source, file, problems)
     if doc is None:
         return []
     if not isinstance(doc, dict) or not isinstance(doc.get(key), list):
@@ -268,8 +331,9 @@ def _load_records(
     return records
 
 
-def _load_district(path: Path, problems: list[Problem], max_bytes: int = MAX_FILE_BYTES) -> District | None:
-    doc = _read(path, problems, max_bytes)
+def _load_district(source: Source, problems: list[Problem]) -> District | None:
+    path = source.where(DISTRICT_FILE)
+    doc = _read(source, DISTRICT_FILE, problems)
     if doc is None:
         return None
     try:
@@ -285,8 +349,9 @@ def _load_district(path: Path, problems: list[Problem], max_bytes: int = MAX_FIL
     return district
 
 
-def _load_boundary(path: Path, problems: list[Problem], max_bytes: int = MAX_FILE_BYTES) -> BaseGeometry | None:
-    doc = _read(path, problems, max_bytes)
+def _load_boundary(source: Source, problems: list[Problem]) -> BaseGeometry | None:
+    path = source.where(BOUNDARY_FILE)
+    doc = _read(source, BOUNDARY_FILE, problems)
     if doc is None:
         return None
     try:
@@ -307,16 +372,15 @@ def _load_boundary(path: Path, problems: list[Problem], max_bytes: int = MAX_FIL
 
 
 def _load_sites(
+    source: Source,
     data_dir: Path,
     layer_ids: set[str],
     theme_ids: set[str],
     boundary: BaseGeometry | None,
     problems: list[Problem],
-    max_bytes: int = MAX_FILE_BYTES,
 ) -> dict[str, SiteFeature]:
-    path = data_dir / SITES_FILE
-    name = str(path)
-    doc = _read(path, problems, max_bytes)
+    name = source.where(SITES_FILE)
+    doc = _read(source, SITES_FILE, problems)
     if doc is None:
         return {}
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":

@@ -1,16 +1,26 @@
-"""Geodesy for queries: distances on the WGS-84 ellipsoid (pyproj.Geod)."""
+"""Spatial queries over the located sites: a bounding box and "what is near here".
+
+``PointIndex`` is the in-memory implementation, over the GeoDataFrame's spatial index
+(an STRtree); the PostGIS backend (``webmap.pg``) answers the same two questions with
+SQL on a GiST index. Distances are geodesic on the WGS-84 ellipsoid (pyproj.Geod) in
+both, so results do not depend on the backend.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Protocol
 
+import geopandas as gpd
 import numpy
 from pyproj import Geod
+from shapely import box
 
-from .catalogue import Catalogue
-
-_GEOD = Geod(ellps="WGS84")
+GEOD = Geod(ellps="WGS84")
 MAX_RADIUS_M = 100_000
+
+BBox = tuple[float, float, float, float]  # minLon, minLat, maxLon, maxLat (minLon > maxLon crosses 180°)
 
 
 @dataclass(frozen=True)
@@ -20,23 +30,75 @@ class Near:
     approximate: bool
 
 
-def nearby(catalogue: Catalogue, lon: float, lat: float, radius_m: float, exclude: str | None = None) -> list[Near]:
-    """Located sites within ``radius_m`` of (lon, lat), nearest first.
+class SpatialIndex(Protocol):
+    def within_bbox(self, bbox: BBox) -> list[str]:
+        """Ids of located sites inside ``bbox`` (edges included), in no particular order."""
+        ...
 
-    Distances are geodesic between the stored points; for an approximate site the
-    true distance can differ by up to its uncertainty, so each result says whether
-    it is approximate. Sites without a location are never included."""
-    df = catalogue.sites
-    located = df[~df.geometry.isna()]
-    if exclude is not None:
-        located = located[located.index != exclude]
-    if located.empty:
-        return []
-    lons, lats = located.geometry.x.to_numpy(), located.geometry.y.to_numpy()
-    _, _, dist = _GEOD.inv(numpy.full_like(lons, lon), numpy.full_like(lats, lat), lons, lats)
-    order = numpy.argsort(dist, kind="stable")
-    return [
-        Near(located.index[i], float(dist[i]), bool(located["approximate"].iloc[i]))
-        for i in order
-        if dist[i] <= radius_m
-    ]
+    def nearby(self, lon: float, lat: float, radius_m: float, exclude: str | None = None) -> list[Near]:
+        """Located sites within ``radius_m`` of (lon, lat), nearest first (ties in catalogue order).
+
+        Distances are geodesic between the stored points; for an approximate site the
+        true distance can differ by up to its uncertainty, so each result says whether
+        it is approximate. Sites without a location are never included."""
+        ...
+
+
+def bbox_parts(bbox: BBox) -> list[BBox]:
+    """A bbox as one or two boxes that do not cross the antimeridian."""
+    minx, miny, maxx, maxy = bbox
+    if minx <= maxx:
+        return [bbox]
+    return [(minx, miny, 180.0, maxy), (-180.0, miny, maxx, maxy)]
+
+
+def search_box(lon: float, lat: float, radius_m: float) -> list[BBox]:
+    """Lon/lat boxes that certainly contain every point within ``radius_m`` of (lon, lat):
+    a cheap prefilter before exact geodesic distances. A degree of latitude is at least
+    110.5 km and a degree of longitude at least that times cos(latitude)."""
+    dlat = radius_m / 110_000 * 1.01
+    miny, maxy = max(-90.0, lat - dlat), min(90.0, lat + dlat)
+    widest = max(abs(miny), abs(maxy))
+    if widest >= 89.0:
+        return [(-180.0, miny, 180.0, maxy)]
+    dlon = dlat / math.cos(math.radians(widest))
+    if dlon >= 180:
+        return [(-180.0, miny, 180.0, maxy)]
+    minx, maxx = lon - dlon, lon + dlon
+    if minx < -180:
+        minx += 360
+    if maxx > 180:
+        maxx -= 360
+    return bbox_parts((minx, miny, maxx, maxy))
+
+
+class PointIndex:
+    """The in-memory ``SpatialIndex``: the located rows of ``Catalogue.sites`` and their STRtree."""
+
+    def __init__(self, sites: gpd.GeoDataFrame):
+        located = sites[~(sites.geometry.isna() | sites.geometry.is_empty)]
+        self._ids = located.index.to_numpy()
+        self._lon = located.geometry.x.to_numpy()
+        self._lat = located.geometry.y.to_numpy()
+        self._approx = located["approximate"].to_numpy()
+        self._tree = located.sindex
+
+    def _query(self, boxes: list[BBox]) -> numpy.ndarray:
+        found = [self._tree.query(box(*b), predicate="intersects") for b in boxes]
+        return numpy.unique(numpy.concatenate(found)) if len(found) > 1 else found[0]
+
+    def within_bbox(self, bbox: BBox) -> list[str]:
+        return self._ids[self._query(bbox_parts(bbox))].tolist()
+
+    def nearby(self, lon: float, lat: float, radius_m: float, exclude: str | None = None) -> list[Near]:
+        idx = self._query(search_box(lon, lat, radius_m))
+        if exclude is not None:
+            idx = idx[self._ids[idx] != exclude]
+        if not len(idx):
+            return []
+        lons, lats = self._lon[idx], self._lat[idx]
+        _, _, dist = GEOD.inv(numpy.full_like(lons, lon), numpy.full_like(lats, lat), lons, lats)
+        keep = dist <= radius_m
+        idx, dist = idx[keep], dist[keep]
+        order = numpy.lexsort((idx, dist))  # rows are in catalogue order
+        return [Near(str(self._ids[idx[i]]), float(dist[i]), bool(self._approx[idx[i]])) for i in order]

@@ -227,10 +227,12 @@ class OgcApi:
         _datetime(req)
         bbox = _bbox(req)
 
-        chosen = set(selection.ids(self.cat))
-        matched = [i for i in ids if i in chosen]
-        if bbox is not None:
-            matched = [i for i in matched if _in_bbox(self.cat.features[i].geometry, bbox)]
+        if bbox is not None:  # the spatial index first: it leaves few candidates
+            inside = self.cat.index.within_bbox(bbox)
+            if cid != ALL_SITES:
+                inside = [i for i in inside if self.cat.features[i].properties.layer == cid]
+            ids = self.cat.in_order(inside)
+        matched = selection.ids(self.cat, among=ids)
         page = matched[offset : offset + limit]
 
         url = f"{req.base_url}/collections/{cid}/items"
@@ -370,15 +372,6 @@ def _bbox(req: OgcRequest) -> tuple[float, float, float, float] | None:
             400, "InvalidParameterValue", "bbox is out of range or has minLat > maxLat (WGS 84 lon/lat order)", "bbox"
         )
     return minx, miny, maxx, maxy
-
-
-def _in_bbox(geometry, bbox: tuple[float, float, float, float]) -> bool:
-    if geometry is None:
-        return False
-    lon, lat = geometry.coordinates
-    minx, miny, maxx, maxy = bbox
-    in_lon = minx <= lon <= maxx if minx <= maxx else (lon >= minx or lon <= maxx)  # across the antimeridian
-    return in_lon and miny <= lat <= maxy
 
 
 # ---------------------------------------------------------------------------

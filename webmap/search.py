@@ -1,8 +1,10 @@
 """Search in Chinese, pinyin (full or initials) and English.
 
-The index is built once, when the catalogue loads; a query only scans small
-pre-lowered strings (fine for thousands of sites; see bench/ for figures).
-Each hit carries the field it matched and the character span in that field's
+The index is built once, when the catalogue loads. Every searchable text (a "row": one
+field of one site) is folded, romanised and appended to three long strings (folded text,
+full pinyin, pinyin initials) with a NUL between rows, so a query is a few ``str.find``
+scans in C rather than a Python loop over every field; offsets map a match back to its
+row. Each hit carries the field it matched and the character span in that field's
 original text, so the page can highlight "云冈" when someone typed "yungang".
 """
 
@@ -10,30 +12,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pypinyin import lazy_pinyin
 
 from .schema import SiteFeature
 
 MAX_QUERY = 100
-_HAN = re.compile(r"[\u3400-\u9fff]")
 
 # Where a match counts most: names, then summaries, then facts and details.
 FIELD_WEIGHT = {"name": 100, "summary": 40, "facts": 30, "details": 20}
-
-
-@dataclass(frozen=True)
-class _Field:
-    site_id: str
-    field: str  # e.g. "name.zh", "facts.2.value"
-    weight: int
-    text: str  # original
-    folded: str  # normalised, same length as text
-    pinyin: str  # full pinyin, syllables joined
-    pinyin_map: tuple[int, ...]  # for each pinyin char, the index of its source char
-    initials: str
-    initials_map: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -45,43 +36,99 @@ class Hit:
     end: int
 
 
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    f = unicodedata.normalize("NFKC", ch).lower()
+    return f if len(f) == 1 else ch.lower()[:1] or ch
+
+
 def fold(text: str) -> str:
     """Case- and width-insensitive form that keeps one character per input character."""
-    out = []
-    for ch in text:
-        f = unicodedata.normalize("NFKC", ch).lower()
-        out.append(f if len(f) == 1 else ch.lower()[:1] or ch)
-    return "".join(out)
+    if text.isascii():
+        return text.lower()
+    return "".join(map(_fold_char, text))
 
 
 def normalise_query(q: str) -> str:
-    return fold(q.strip())
+    return fold(q.strip()).replace(SEP, "")
 
 
-def _pinyin(text: str) -> tuple[str, tuple[int, ...], str, tuple[int, ...]]:
+SEP = "\x00"  # between rows in the corpora; never part of a query
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
+
+
+@lru_cache(maxsize=65536)
+def _run_pinyin(run: str) -> tuple[str | None, ...]:
+    """Pinyin of one run of Han characters, one syllable (or None) per character.
+
+    pypinyin segments words inside a run of Han characters (多音字 by context), so
+    romanising run by run gives the same result as the whole text, and repeated runs
+    (place-name parts, common words) are romanised once."""
+    out: list[str | None] = []
+    for item in lazy_pinyin(run, errors=lambda chars: [None] * len(chars)):
+        out.append(item.lower() if item and item.isascii() else None)
+    return tuple(out) if len(out) == len(run) else tuple([None] * len(run))
+
+
+def _pinyin(text: str) -> tuple[str, list[int], str, list[int]]:
     """Full pinyin and initials of ``text``, each with a map back to source characters.
-
-    pypinyin converts Han characters with word context (多音字) and returns runs of
-    other characters unchanged; only Han characters are romanised here."""
+    Only Han characters are romanised."""
     full, fmap, init, imap = [], [], [], []
-    pos = 0
-    for item in lazy_pinyin(text, errors=lambda chars: list(chars)):
-        if pos < len(text) and _HAN.match(text[pos]) and item and item.isascii():
-            syllable = item.lower()
-            full.append(syllable)
-            fmap.extend([pos] * len(syllable))
-            init.append(syllable[0])
-            imap.append(pos)
-            pos += 1
-        else:
-            pos += len(item)
-    return "".join(full), tuple(fmap), "".join(init), tuple(imap)
+    for m in _HAN_RUN.finditer(text):
+        for k, syllable in enumerate(_run_pinyin(m.group())):
+            if syllable:
+                pos = m.start() + k
+                full.append(syllable)
+                fmap.extend([pos] * len(syllable))
+                init.append(syllable[0])
+                imap.append(pos)
+    return "".join(full), fmap, "".join(init), imap
+
+
+class _Corpus:
+    """Row texts joined by SEP, with each row's start offset and (for pinyin) a map from
+    every character back to a character of the row's original text."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.starts = array("q")
+        self.map = array("i")
+        self._length = 0
+        self.text = ""
+
+    def add(self, text: str, source_map: list[int] | None = None) -> None:
+        self.starts.append(self._length)
+        self.parts.append(text)
+        self._length += len(text) + 1
+        if source_map is not None:
+            self.map.extend(source_map)
+            self.map.append(-1)
+
+    def close(self) -> None:
+        self.text = SEP.join(self.parts) + SEP
+        self.parts = []
+
+    def first_per_row(self, q: str):
+        """(row, offset in the corpus) of the first occurrence of ``q`` in each row."""
+        text, starts, pos = self.text, self.starts, 0
+        while (i := text.find(q, pos)) >= 0:
+            row = bisect_right(starts, i) - 1
+            yield row, i
+            pos = starts[row + 1] if row + 1 < len(starts) else len(text)
 
 
 class SearchIndex:
     def __init__(self, features: dict[str, SiteFeature]):
-        self._fields: list[_Field] = []
+        self._site_ids: list[str] = []
+        self._row_site = array("i")
+        self._row_field: list[str] = []
+        self._row_weight = array("i")
+        self._row_len = array("i")
+        self._folded, self._pinyin, self._initials = _Corpus(), _Corpus(), _Corpus()
+        field_names: dict[str, str] = {}  # one string object per field name
         for fid, f in features.items():
+            site = len(self._site_ids)
+            self._site_ids.append(fid)
             p = f.properties
             texts: list[tuple[str, int, str]] = []
             for key in ("name", "summary", "details"):
@@ -92,8 +139,16 @@ class SearchIndex:
                     texts.append((f"facts.{i}.label.{lang}", FIELD_WEIGHT["facts"], getattr(fact.label, lang)))
                 texts.append((f"facts.{i}.value", FIELD_WEIGHT["facts"], fact.value))
             for field, weight, text in texts:
-                py, pmap, ini, imap = _pinyin(text) if _HAN.search(text) else ("", (), "", ())
-                self._fields.append(_Field(fid, field, weight, text, fold(text), py, pmap, ini, imap))
+                self._row_site.append(site)
+                self._row_field.append(field_names.setdefault(field, field))
+                self._row_weight.append(weight)
+                self._row_len.append(len(text))
+                self._folded.add(fold(text).replace(SEP, " "))
+                py, pmap, ini, imap = _pinyin(text)
+                self._pinyin.add(py, pmap)
+                self._initials.add(ini, imap)
+        for corpus in (self._folded, self._pinyin, self._initials):
+            corpus.close()
 
     def search(self, query: str) -> list[Hit]:
         """Sites matching ``query``, best first; one hit (the best) per site."""
@@ -101,39 +156,34 @@ class SearchIndex:
         if not q:
             return []
         q_compact = re.sub(r"[\s']+", "", q)  # "yun gang", "heng'an" -> pinyin form
-        best: dict[str, Hit] = {}
-        for f in self._fields:
-            hit = self._match(f, q, q_compact)
-            if hit and (f.site_id not in best or hit.score > best[f.site_id].score):
-                best[f.site_id] = hit
-        return sorted(best.values(), key=lambda h: (-h.score, h.site_id))
-
-    @staticmethod
-    def _match(f: _Field, q: str, q_compact: str) -> Hit | None:
-        hit = SearchIndex._locate(f, q, q_compact)
-        if hit is None:
-            return None
-        # Among equal matches, the one covering more of its field ranks first
-        # ("云冈" is most of 云冈石窟, a small part of 云冈区文化馆).
-        coverage = (hit.end - hit.start) / max(len(f.text), 1)
-        return Hit(hit.site_id, round(hit.score * (0.75 + 0.25 * coverage), 3), hit.field, hit.start, hit.end)
-
-    @staticmethod
-    def _locate(f: _Field, q: str, q_compact: str) -> Hit | None:
-        i = f.folded.find(q)
-        if i >= 0:
+        # Per row, the first kind of match that applies: the text itself, then full
+        # pinyin (starting on a syllable), then initials.
+        found: dict[int, tuple[float, int, int]] = {}
+        for row, i in self._folded.first_per_row(q):
+            local = i - self._folded.starts[row]
+            length = self._row_len[row]
             # Whole-field and prefix matches rank above matches inside a text.
-            bonus = 2.0 if len(q) == len(f.folded) else 1.5 if i == 0 else 1.0
-            return Hit(f.site_id, f.weight * bonus, f.field, i, i + len(q))
-        if not q_compact.isascii() or not q_compact.isalpha():
-            return None
-        i = f.pinyin.find(q_compact)
-        if i >= 0 and (i == 0 or f.pinyin_map[i - 1] != f.pinyin_map[i]):  # start on a syllable
-            start, end = f.pinyin_map[i], f.pinyin_map[i + len(q_compact) - 1] + 1
-            return Hit(f.site_id, f.weight * (0.9 if i == 0 else 0.7), f.field, start, end)
-        if len(q_compact) >= 2:
-            i = f.initials.find(q_compact)
-            if i >= 0:
-                start, end = f.initials_map[i], f.initials_map[i + len(q_compact) - 1] + 1
-                return Hit(f.site_id, f.weight * (0.8 if i == 0 else 0.5), f.field, start, end)
-        return None
+            bonus = 2.0 if len(q) == length else 1.5 if local == 0 else 1.0
+            found[row] = (bonus, local, local + len(q))
+        if q_compact.isascii() and q_compact.isalpha():
+            for corpus, min_len, first, later in ((self._pinyin, 1, 0.9, 0.7), (self._initials, 2, 0.8, 0.5)):
+                if len(q_compact) < min_len:
+                    continue
+                for row, i in corpus.first_per_row(q_compact):
+                    if row in found:
+                        continue
+                    local, smap = i - corpus.starts[row], corpus.map
+                    if corpus is self._pinyin and local > 0 and smap[i - 1] == smap[i]:
+                        continue  # its first occurrence starts inside a syllable
+                    found[row] = (first if local == 0 else later, smap[i], smap[i + len(q_compact) - 1] + 1)
+        best: dict[str, Hit] = {}
+        for row, (factor, start, end) in sorted(found.items()):  # ties: first field wins
+            weight, length = self._row_weight[row], self._row_len[row]
+            # Among equal matches, the one covering more of its field ranks first
+            # ("云冈" is most of 云冈石窟, a small part of 云冈区文化馆).
+            coverage = (end - start) / max(length, 1)
+            site_id = self._site_ids[self._row_site[row]]
+            hit = Hit(site_id, round(weight * factor * (0.75 + 0.25 * coverage), 3), self._row_field[row], start, end)
+            if site_id not in best or hit.score > best[site_id].score:
+                best[site_id] = hit
+        return sorted(best.values(), key=lambda h: (-h.score, h.site_id))

@@ -77,10 +77,15 @@ class Selection:
             and (not self.school or bool(p.school_trip and p.school_trip.suitable))
         )
 
-    def ids(self, catalogue: Catalogue) -> list[str]:
-        """Matching site ids in catalogue (file) order."""
+    def ids(self, catalogue: Catalogue, among: Iterable[str] | None = None) -> list[str]:
+        """Matching site ids, in catalogue (file) order or in the order of ``among``
+        (candidates, e.g. the sites in a bounding box) when given."""
+        ids = catalogue.features if among is None else among
+        if self.is_everything:
+            return list(ids)
         found = {h.site_id for h in catalogue.search_index.search(self.q)} if self.q else None
-        return [fid for fid, f in catalogue.features.items() if self.matches(f) and (found is None or fid in found)]
+        features = catalogue.features
+        return [i for i in ids if (found is None or i in found) and self.matches(features[i])]
 
     def slug(self, catalogue: Catalogue) -> str:
         """An ASCII name for the selection, for file names: ``heritage-energy``,

@@ -6,8 +6,8 @@ No Flask here."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationError
@@ -62,33 +62,22 @@ class TripBook:
 
 
 def load_trips(
-    data_dir: Path,
-    features: dict[str, SiteFeature],
+    source,
+    features: Mapping[str, SiteFeature],
     layer_ids: set[str],
     theme_ids: set[str],
     problems,
     boundary=None,
-    max_file_bytes: int | None = None,
 ):
     """Validate ``trips.json`` against the sites, layers and district outline already
     loaded. Appends to ``problems`` and returns ``None`` when anything is wrong."""
     from shapely import Point
 
-    from .catalogue import (
-        _TO_METRES,
-        MAX_FILE_BYTES,
-        SITES_FILE,
-        DataError,
-        Problem,
-        _in_metres,
-        _pydantic_problems,
-        read_json,
-    )
+    from .catalogue import _TO_METRES, SITES_FILE, DataError, Problem, _in_metres, _pydantic_problems
 
-    path = data_dir / TRIPS_FILE
-    name = str(path)
+    name = source.where(TRIPS_FILE)
     try:
-        doc = read_json(path, max_file_bytes or MAX_FILE_BYTES)
+        doc = source.read(TRIPS_FILE)
     except DataError as exc:
         problems.extend(exc.problems)
         return None

@@ -6,7 +6,7 @@ import math
 
 from flask import Blueprint, Response, jsonify, request
 
-from ..geo import MAX_RADIUS_M, nearby
+from ..geo import MAX_RADIUS_M
 from ..openapi import openapi_document
 from ..search import MAX_QUERY
 from ..selection import reject_unknown
@@ -119,7 +119,7 @@ def near():
         lon, lat = feature.geometry.coordinates
     else:
         lon, lat = _number("lon", None, -180, 180), _number("lat", None, -90, 90)
-    results = nearby(cat, lon, lat, radius, exclude=site_id)
+    results = cat.index.nearby(lon, lat, radius, exclude=site_id)
     features = [
         {**cat.feature_geojson(n.site_id), "nearby": {"distance_m": round(n.distance_m), "approximate": n.approximate}}
         for n in results
