@@ -9,8 +9,9 @@ import hashlib
 import json
 import math
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -75,17 +76,62 @@ class DataError(Exception):
         super().__init__(first + more)
 
 
+class FeatureStore(Mapping[str, SiteFeature]):
+    """Every site, kept as the GeoJSON bytes the API serves (one representation, about a
+    kilobyte a site); ``store[id]`` parses a ``SiteFeature`` from them, and recently used
+    ones are cached. Holding 100,000 validated pydantic models instead took about five
+    times the memory (see docs/scale.md)."""
+
+    def __init__(self, cache_size: int = 4096) -> None:
+        self._json: dict[str, bytes] = {}
+        self._parse = lru_cache(maxsize=cache_size)(self._load)
+
+    def add(self, feature: SiteFeature) -> None:
+        self._json[feature.id] = json.dumps(_to_geojson(feature), ensure_ascii=False, separators=(",", ":")).encode()
+
+    def _load(self, site_id: str) -> SiteFeature:
+        return SiteFeature.model_validate_json(self._json[site_id])
+
+    def __getitem__(self, site_id: str) -> SiteFeature:
+        if site_id not in self._json:
+            raise KeyError(site_id)
+        return self._parse(site_id)
+
+    def __contains__(self, site_id: object) -> bool:
+        return site_id in self._json
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._json)
+
+    def __len__(self) -> int:
+        return len(self._json)
+
+    def geojson_bytes(self, site_id: str) -> bytes | None:
+        return self._json.get(site_id)
+
+
+def _sites_frame(rows: dict[str, list]) -> gpd.GeoDataFrame:
+    lon, lat = rows.pop("lon"), rows.pop("lat")
+    geometry = gpd.points_from_xy(numpy.array(lon, dtype=float), numpy.array(lat, dtype=float), crs="EPSG:4326")
+    geometry[numpy.isnan(numpy.array(lon, dtype=float))] = None  # a place still to be located
+    frame = gpd.GeoDataFrame(rows, geometry=geometry, crs="EPSG:4326")
+    return frame.set_index("id")
+
+
 @dataclass(frozen=True)
 class Catalogue:
     data_dir: Path
     layers: tuple[Layer, ...]
     themes: tuple[Theme, ...]
-    features: dict[str, SiteFeature]
+    features: FeatureStore
+    # One row per site, indexed by id, in catalogue order: layer, status, precision,
+    # approximate, themes (tuple), school (suitable for school trips), geometry (None
+    # for a place still to be located). Filters and spatial queries run on this.
+    sites: gpd.GeoDataFrame = field(repr=False)
     boundary: BaseGeometry
     district: District
     search_index: SearchIndex = field(repr=False)
     version: str
-    _geojson: dict[str, dict[str, Any]] = field(repr=False)
     trips: TripBook | None = None  # data/trips.json: visit defaults, anchors, themed trips
     # Set by a database backend (webmap.pg) to answer spatial queries in SQL.
     spatial: SpatialIndex | None = field(default=None, repr=False)
@@ -98,30 +144,14 @@ class Catalogue:
     @cached_property
     def _by_layer(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {lid: [] for lid in self.layer_ids}
-        for fid, f in self.features.items():
-            out.setdefault(f.properties.layer, []).append(fid)
+        for fid, layer in zip(self.sites.index, self.sites["layer"], strict=True):
+            out.setdefault(layer, []).append(fid)
         return out
 
     @cached_property
     def position(self) -> dict[str, int]:
         """Each site's place in catalogue (file) order, to put query results back in it."""
         return {fid: i for i, fid in enumerate(self.features)}
-
-    @cached_property
-    def sites(self) -> gpd.GeoDataFrame:
-        """One row per site (unlocated ones have an empty geometry), indexed by id."""
-        rows = [
-            {
-                "id": fid,
-                "layer": f.properties.layer,
-                "status": f.properties.status.value,
-                "precision": f.properties.location.precision.value,
-                "approximate": f.properties.location.approximate,
-                "geometry": Point(f.geometry.coordinates) if f.geometry else None,
-            }
-            for fid, f in self.features.items()
-        ]
-        return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326").set_index("id")
 
     @property
     def layer_ids(self) -> list[str]:
@@ -147,10 +177,16 @@ class Catalogue:
         return self
 
     def feature_geojson(self, site_id: str) -> dict[str, Any] | None:
-        return self._geojson.get(site_id)
+        raw = self.features.geojson_bytes(site_id)
+        return None if raw is None else json.loads(raw)
 
     def feature_collection(self, ids: list[str]) -> dict[str, Any]:
-        return {"type": "FeatureCollection", "features": [self._geojson[i] for i in ids]}
+        return json.loads(self.feature_collection_bytes(ids))
+
+    def feature_collection_bytes(self, ids: list[str]) -> bytes:
+        """A GeoJSON FeatureCollection of ``ids``, assembled from the stored bytes."""
+        body = b",".join(map(self.features.geojson_bytes, ids))
+        return b'{"type":"FeatureCollection","features":[' + body + b"]}"
 
 
 # ---------------------------------------------------------------------------
@@ -210,7 +246,9 @@ def load_catalogue(
     layers = _load_records(source, LAYERS_FILE, "layers", Layer, problems)
     themes = _load_records(source, THEMES_FILE, "themes", Theme, problems)
     boundary = _load_boundary(source, problems)
-    features = _load_sites(source, data_dir, {x.id for x in layers}, {x.id for x in themes}, boundary, problems)
+    features, sites, search_index = _load_sites(
+        source, data_dir, {x.id for x in layers}, {x.id for x in themes}, boundary, problems
+    )
     district = _load_district(source, problems)
     trips = load_trips(source, features, {x.id for x in layers}, {x.id for x in themes}, problems, boundary)
 
@@ -222,11 +260,11 @@ def load_catalogue(
         layers=tuple(sorted(layers, key=lambda x: (x.order, x.id))),
         themes=tuple(themes),
         features=features,
+        sites=sites,
         boundary=boundary,
         district=district,
-        search_index=SearchIndex(features),
+        search_index=search_index,
         version=source.digest(),
-        _geojson={fid: _to_geojson(f) for fid, f in features.items()},
         trips=trips,
     )
     return catalogue.warm()
@@ -256,11 +294,11 @@ def read_json(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Any:
         raise ValueError(f"{token} is not valid JSON")
 
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = Counter(k for k, _ in pairs)
-        dup = [k for k, n in keys.items() if n > 1]
-        if dup:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            dup = [k for k, n in Counter(k for k, _ in pairs).items() if n > 1]
             raise ValueError(f"duplicate key {dup[0]!r} in one object")
-        return dict(pairs)
+        return obj
 
     try:
         # Read in chunks (read(n) would allocate n bytes up front) and stop past the limit:
@@ -378,22 +416,29 @@ def _load_sites(
     theme_ids: set[str],
     boundary: BaseGeometry | None,
     problems: list[Problem],
-) -> dict[str, SiteFeature]:
+) -> tuple[FeatureStore, gpd.GeoDataFrame | None, SearchIndex]:
+    """Validate every site and build, in one pass, the three things kept of it: its
+    GeoJSON (``FeatureStore``), its row in the sites table and its search texts. Each
+    raw feature is dropped as soon as it is done, so peak memory stays near one copy."""
     name = source.where(SITES_FILE)
+    store, search = FeatureStore(), SearchIndex()
+    rows: dict[str, list] = {k: [] for k in ("id", "layer", "status", "precision", "approximate", "themes", "school")}
+    rows.update(lon=[], lat=[])
     doc = _read(source, SITES_FILE, problems)
     if doc is None:
-        return {}
+        return store, None, search
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         problems.append(Problem(name, None, "type", "must be a GeoJSON FeatureCollection"))
-        return {}
-    if not isinstance(doc.get("features"), list) or not doc["features"]:
+        return store, None, search
+    raws = doc.get("features")
+    if not isinstance(raws, list) or not raws:
         problems.append(Problem(name, None, "features", "must be a non-empty list of Features"))
-        return {}
+        return store, None, search
 
     boundary_m = _in_metres(boundary) if boundary is not None else None
     photos_dir = data_dir / PHOTOS_DIR
-    features: dict[str, SiteFeature] = {}
-    for i, raw in enumerate(doc["features"]):
+    for i, raw in enumerate(raws):
+        raws[i] = None
         fid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"#{i}"
         geom = raw.get("geometry") if isinstance(raw, dict) else None
         if isinstance(geom, dict) and geom.get("type") != "Point":
@@ -404,14 +449,31 @@ def _load_sites(
         except ValidationError as exc:
             problems.extend(_pydantic_problems(name, fid, exc))
             continue
-        if feature.id in features:
+        if feature.id in store:
             problems.append(Problem(name, fid, "id", f"duplicate id (feature #{i})"))
             continue
         before = len(problems)
         _check_site(name, feature, layer_ids, theme_ids, boundary_m, photos_dir, problems)
-        if len(problems) == before:
-            features[feature.id] = feature
-    return features
+        if len(problems) > before:
+            continue
+        store.add(feature)
+        search.add(feature.id, feature)
+        p = feature.properties
+        lon, lat = feature.geometry.coordinates if feature.geometry else (math.nan, math.nan)
+        for key, value in (
+            ("id", feature.id),
+            ("layer", p.layer),
+            ("status", p.status.value),
+            ("precision", p.location.precision.value),
+            ("approximate", p.location.approximate),
+            ("themes", tuple(p.themes)),
+            ("school", bool(p.school_trip and p.school_trip.suitable)),
+            ("lon", lon),
+            ("lat", lat),
+        ):
+            rows[key].append(value)
+    search.close()
+    return store, _sites_frame(rows), search
 
 
 def _check_site(

@@ -141,11 +141,10 @@ class OgcApi:
         return self._extents[cid]
 
     def _compute_extent(self, ids: list[str]) -> list[float]:
-        points = [self.cat.features[i].geometry.coordinates for i in ids if self.cat.features[i].geometry]
-        if not points:  # nothing located yet: the district is the best statement we can make
+        points = self.cat.sites.loc[ids].geometry.dropna()
+        if points.empty:  # nothing located yet: the district is the best statement we can make
             return [round(v, 6) for v in self.cat.boundary.bounds]
-        xs, ys = [p[0] for p in points], [p[1] for p in points]
-        return [min(xs), min(ys), max(xs), max(ys)]
+        return [float(v) for v in points.total_bounds]
 
     def _collection_doc(self, req: OgcRequest, cid: str, fmt: str) -> dict:
         url = f"{req.base_url}/collections/{cid}"
@@ -230,7 +229,8 @@ class OgcApi:
         if bbox is not None:  # the spatial index first: it leaves few candidates
             inside = self.cat.index.within_bbox(bbox)
             if cid != ALL_SITES:
-                inside = [i for i in inside if self.cat.features[i].properties.layer == cid]
+                layers = self.cat.sites.loc[inside, "layer"].to_numpy()
+                inside = [i for i, layer in zip(inside, layers, strict=True) if layer == cid]
             ids = self.cat.in_order(inside)
         matched = selection.ids(self.cat, among=ids)
         page = matched[offset : offset + limit]

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from array import array
 from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -118,35 +119,45 @@ class _Corpus:
 
 
 class SearchIndex:
-    def __init__(self, features: dict[str, SiteFeature]):
+    """``SearchIndex(features)``, or ``add`` one site at a time and then ``close``."""
+
+    def __init__(self, features: Mapping[str, SiteFeature] | None = None):
         self._site_ids: list[str] = []
         self._row_site = array("i")
         self._row_field: list[str] = []
         self._row_weight = array("i")
         self._row_len = array("i")
         self._folded, self._pinyin, self._initials = _Corpus(), _Corpus(), _Corpus()
-        field_names: dict[str, str] = {}  # one string object per field name
-        for fid, f in features.items():
-            site = len(self._site_ids)
-            self._site_ids.append(fid)
-            p = f.properties
-            texts: list[tuple[str, int, str]] = []
-            for key in ("name", "summary", "details"):
-                for lang in ("zh", "en"):
-                    texts.append((f"{key}.{lang}", FIELD_WEIGHT[key], getattr(getattr(p, key), lang)))
-            for i, fact in enumerate(p.facts):
-                for lang in ("zh", "en"):
-                    texts.append((f"facts.{i}.label.{lang}", FIELD_WEIGHT["facts"], getattr(fact.label, lang)))
-                texts.append((f"facts.{i}.value", FIELD_WEIGHT["facts"], fact.value))
-            for field, weight, text in texts:
-                self._row_site.append(site)
-                self._row_field.append(field_names.setdefault(field, field))
-                self._row_weight.append(weight)
-                self._row_len.append(len(text))
-                self._folded.add(fold(text).replace(SEP, " "))
-                py, pmap, ini, imap = _pinyin(text)
-                self._pinyin.add(py, pmap)
-                self._initials.add(ini, imap)
+        self._field_names: dict[str, str] = {}  # one string object per field name
+        if features is not None:
+            for fid, f in features.items():
+                self.add(fid, f)
+            self.close()
+
+    def add(self, fid: str, f: SiteFeature) -> None:
+        site = len(self._site_ids)
+        self._site_ids.append(fid)
+        p = f.properties
+        texts: list[tuple[str, int, str]] = []
+        for key in ("name", "summary", "details"):
+            for lang in ("zh", "en"):
+                texts.append((f"{key}.{lang}", FIELD_WEIGHT[key], getattr(getattr(p, key), lang)))
+        for i, fact in enumerate(p.facts):
+            for lang in ("zh", "en"):
+                texts.append((f"facts.{i}.label.{lang}", FIELD_WEIGHT["facts"], getattr(fact.label, lang)))
+            texts.append((f"facts.{i}.value", FIELD_WEIGHT["facts"], fact.value))
+        for field, weight, text in texts:
+            self._row_site.append(site)
+            self._row_field.append(self._field_names.setdefault(field, field))
+            self._row_weight.append(weight)
+            self._row_len.append(len(text))
+            self._folded.add(fold(text).replace(SEP, " "))
+            py, pmap, ini, imap = _pinyin(text)
+            self._pinyin.add(py, pmap)
+            self._initials.add(ini, imap)
+
+    def close(self) -> None:
+        """Join the rows into the searchable strings; call once, after the last ``add``."""
         for corpus in (self._folded, self._pinyin, self._initials):
             corpus.close()
 

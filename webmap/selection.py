@@ -7,7 +7,7 @@ one filter are alternatives (OR), different filters must all match (AND). Every 
 checked against the catalogue's vocabularies, so a typo is a 400 that names the parameter
 and the allowed values, never an empty file.
 
-Later filters slot in as one more entry in ``FILTERS`` plus one line in ``Selection.matches``
+Later filters slot in as one more entry in ``FILTERS`` plus one column test in ``Selection.ids``
 The free-text ``q`` (the same search as /api/search) and ``school=1`` (suitable for
 school trips) are fields too, so an export matches exactly what the map lists.
 """
@@ -17,8 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy
+
 from .catalogue import Catalogue
-from .schema import Precision, SiteFeature, Status
+from .schema import Precision, Status
 from .search import MAX_QUERY
 
 # query parameter -> the Selection field it fills (``layers`` and ``themes`` are plural aliases)
@@ -67,25 +69,26 @@ class Selection:
     def is_everything(self) -> bool:
         return not (self.layers or self.themes or self.statuses or self.precisions or self.school or self.q)
 
-    def matches(self, feature: SiteFeature) -> bool:
-        p = feature.properties
-        return (
-            (not self.layers or p.layer in self.layers)
-            and (not self.themes or any(t in self.themes for t in p.themes))
-            and (not self.statuses or p.status.value in self.statuses)
-            and (not self.precisions or p.location.precision.value in self.precisions)
-            and (not self.school or bool(p.school_trip and p.school_trip.suitable))
-        )
-
     def ids(self, catalogue: Catalogue, among: Iterable[str] | None = None) -> list[str]:
         """Matching site ids, in catalogue (file) order or in the order of ``among``
-        (candidates, e.g. the sites in a bounding box) when given."""
-        ids = catalogue.features if among is None else among
+        (candidates, e.g. the sites in a bounding box) when given. Runs on the
+        catalogue's sites table, column by column."""
+        df = catalogue.sites if among is None else catalogue.sites.loc[list(among)]
         if self.is_everything:
-            return list(ids)
-        found = {h.site_id for h in catalogue.search_index.search(self.q)} if self.q else None
-        features = catalogue.features
-        return [i for i in ids if (found is None or i in found) and self.matches(features[i])]
+            return df.index.tolist()
+        keep = numpy.ones(len(df), dtype=bool)
+        for column, values in (("layer", self.layers), ("status", self.statuses), ("precision", self.precisions)):
+            if values:
+                keep &= df[column].isin(values).to_numpy()
+        if self.themes:
+            wanted = set(self.themes)
+            keep &= numpy.fromiter((not wanted.isdisjoint(ts) for ts in df["themes"]), bool, len(df))
+        if self.school:
+            keep &= df["school"].to_numpy(dtype=bool)
+        if self.q:
+            found = {h.site_id for h in catalogue.search_index.search(self.q)}
+            keep &= df.index.isin(list(found))
+        return df.index[keep].tolist()
 
     def slug(self, catalogue: Catalogue) -> str:
         """An ASCII name for the selection, for file names: ``heritage-energy``,
