@@ -48,6 +48,27 @@
     let timer = null;
     return function (...args) { clearTimeout(timer); timer = setTimeout(() => fn.apply(this, args), ms); };
   }
+  /* Compact features from /api/columns (one array per property; parses several times
+   * faster than GeoJSON at 100,000 sites), as the GeoJSON features the rest expects. */
+  function fromColumns(c) {
+    const features = new Array(c.count);
+    for (let i = 0; i < c.count; i++) {
+      const location = {precision: c.precision[i]};
+      if (c.uncertainty_m[i] !== null) location.uncertainty_m = c.uncertainty_m[i];
+      const properties = {layer: c.layer[i], name: {zh: c.name_zh[i], en: c.name_en[i]}, status: c.status[i],
+                          themes: c.themes[i], location};
+      if (c.school[i] !== null) properties.school_trip = {suitable: c.school[i]};
+      features[i] = {type: "Feature", id: c.id[i], properties,
+                     geometry: c.lon[i] === null ? null : {type: "Point", coordinates: [c.lon[i], c.lat[i]]}};
+    }
+    return {type: "FeatureCollection", features};
+  }
+  /* An API URL with query parameters; in cluster mode features come compact. */
+  function api(base, params) {
+    const q = new URLSearchParams(params);
+    if (config.cluster) q.set("compact", "1");
+    return base + "?" + q.toString();
+  }
   function getJSON(u) {
     return fetch(u, {headers: {Accept: "application/json"}}).then((r) => {
       if (!r.ok) throw new Error("HTTP " + r.status);
@@ -83,8 +104,13 @@
     base: baseIds.includes(params.get("base")) ? params.get("base") : baseIds[0],
   };
   if ((params.get("near") || "").startsWith("site:")) state.near = {kind: "site", id: params.get("near").slice(5)};
-  let features = [], byId = table(), searchHits = null, nearHits = null, distances = null;
+  let features = [], byId = table(), searchHits = null, nearHits = null, distances = null, offsets = table();
   const markers = table(), circles = [];
+  // Cluster mode (large catalogues, see docs/scale.md): the page holds compact features,
+  // draws clusters, and fetches a site's full text when its popup opens.
+  const clustered = !!config.cluster;
+  const full = table();
+  const LIST_MAX = 200;  // list items drawn at once; more is slow on phones and unreadable
   const groups = table(Object.entries(handles.groups)), basemapLayers = table(Object.entries(handles.basemaps));
 
   /* The page's small extension API: other scripts (loaded after this one) use it to add
@@ -123,7 +149,9 @@
       if (markers[f.id]) markers[f.id].setLatLng(display(...f.geometry.coordinates));
     }
     circles.forEach((c) => c.circle.setLatLng(display(...c.lonlat)));
+    if (clustered) renderClusters();
   }
+  const latlngOf = (id) => (markers[id] ? markers[id].getLatLng() : display(...byId[id].geometry.coordinates));
 
   /* ------------------------------------------------------------ markers */
 
@@ -131,14 +159,25 @@
    * Fan them out around it in screen pixels, so each can be tapped; the point itself and
    * its uncertainty circle stay where the data puts them. */
   function fanOffsets(located) {
-    const byPoint = table(), offsets = table();
-    located.forEach((f) => (byPoint[f.geometry.coordinates.join(",")] ||= []).push(f.id));
-    for (const ids of Object.values(byPoint)) {
-      const n = ids.length, r = n > 1 ? 16 + 5 * n : 0;
-      ids.forEach((id, i) => {
-        const a = (2 * Math.PI * i) / n - Math.PI / 2;
-        offsets[id] = [Math.round(r * Math.cos(a)), Math.round(r * Math.sin(a))];
-      });
+    // Keyed by the numbers themselves (a Map per longitude): turning 100,000 coordinate
+    // pairs into strings took longer than clustering them.
+    const byLon = new Map(), offsets = table();
+    for (const f of located) {
+      const [lon, lat] = f.geometry.coordinates;
+      let byLat = byLon.get(lon);
+      if (!byLat) byLon.set(lon, (byLat = new Map()));
+      const ids = byLat.get(lat);
+      if (ids) ids.push(f.id); else byLat.set(lat, [f.id]);
+    }
+    for (const byLat of byLon.values()) {
+      for (const ids of byLat.values()) {
+        if (ids.length < 2) continue;
+        const n = ids.length, r = 16 + 5 * n;
+        ids.forEach((id, i) => {
+          const a = (2 * Math.PI * i) / n - Math.PI / 2;
+          offsets[id] = [Math.round(r * Math.cos(a)), Math.round(r * Math.sin(a))];
+        });
+      }
     }
     return offsets;
   }
@@ -167,7 +206,7 @@
   function addMarker(f, offset, circleIndex) {
     const p = f.properties, layer = layersById[p.layer];
     const [lon, lat] = f.geometry.coordinates;
-    if (isApprox(f)) {
+    if (isApprox(f) && circleIndex) {
       const key = [p.layer, lon, lat, p.location.uncertainty_m].join("|");
       let c = circleIndex[key];
       if (!c) {
@@ -184,7 +223,7 @@
     const name = tr(p.name) + (isApprox(f) ? "（" + t("approxShort") + "）" : "");
     const marker = L.marker(display(lon, lat), {icon: markerIcon(f, layer, offset), title: name, keyboard: true,
                                                 riseOnHover: true});
-    marker.bindPopup(() => popupContent(f), popupOptions());
+    marker.bindPopup(() => popupFor(f, marker), popupOptions());
     marker.on("add", () => {
       const node = marker.getElement();
       if (node) node.setAttribute("aria-label", tr(layer.name) + "：" + name);
@@ -192,9 +231,84 @@
     marker.on("popupopen", () => selectSite(f.id, false));
     marker.on("popupclose", () => { if (state.site === f.id) selectSite(null, false); });
     markers[f.id] = marker;
+    return marker;
+  }
+
+  /* ------------------------------------------------------------ clusters */
+
+  // One Supercluster index over the sites that pass every filter (so counts are exact),
+  // rebuilt when the filters change; only what is in view is drawn. Each cluster counts
+  // its sites per layer and shows the mix as a ring in the layers' colours.
+  const CLUSTER_MAX_ZOOM = 16;  // from zoom 17 on, every site has its own marker
+  let clusterIndex = null, singles = new Set();
+  const clusterLayer = L.layerGroup().addTo(map), clusterMarkers = [];
+  function buildClusters() {
+    clusterIndex = new window.Supercluster({
+      radius: 80, maxZoom: CLUSTER_MAX_ZOOM,
+      map: (p) => ({byLayer: config.layers.map((l) => (l.id === p.layer ? 1 : 0))}),
+      reduce: (acc, p) => { for (let i = 0; i < acc.byLayer.length; i++) acc.byLayer[i] += p.byLayer[i]; },
+    }).load(features.filter((f) => f.geometry && matches(f)));
+  }
+  function clusterIcon(n, byLayer) {
+    const label = n >= 10000 ? Math.round(n / 1000) + "k" : n >= 1000 ? (n / 1000).toFixed(1) + "k" : String(n);
+    const size = n >= 1000 ? 56 : n >= 100 ? 50 : 44;
+    let at = 0;
+    const stops = config.layers.map((l, i) => {
+      const from = at;
+      at += (360 * byLayer[i]) / n;
+      return `${l.colour} ${from.toFixed(1)}deg ${at.toFixed(1)}deg`;
+    });
+    const node = el("span", {class: "site-cluster", "data-count": String(n)}, el("span", {}, label));
+    node.style.setProperty("background", `conic-gradient(${stops.join(", ")})`);
+    return L.divIcon({html: node, className: "site-cluster-wrap", iconSize: [size, size]});
+  }
+  function renderClusters() {
+    clusterMarkers.splice(0).forEach((m) => clusterLayer.removeLayer(m));
+    if (!clusterIndex) return;
+    const b = map.getBounds().pad(0.25);
+    // The index holds WGS-84; under AMap tiles the screen is GCJ-02, a few hundred
+    // metres off, which the padding covers.
+    const bbox = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()),
+                  Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
+    const wanted = new Set();
+    for (const c of clusterIndex.getClusters(bbox, map.getZoom())) {
+      if (!c.properties.cluster) {  // a site on its own: the feature itself
+        wanted.add(c.id);
+        const marker = markers[c.id] || addMarker(c, offsets[c.id] || [0, 0], null);
+        const group = groups[c.properties.layer];
+        if (!group.hasLayer(marker)) group.addLayer(marker);
+        continue;
+      }
+      const n = c.properties.point_count, [lon, lat] = c.geometry.coordinates;
+      const title = t("clusterTitle", {n});
+      const marker = L.marker(display(lon, lat), {icon: clusterIcon(n, c.properties.byLayer), keyboard: true, title});
+      marker.on("add", () => marker.getElement().setAttribute("aria-label", title));
+      marker.on("click", () => {
+        const z = Math.min(clusterIndex.getClusterExpansionZoom(c.properties.cluster_id), map.getMaxZoom());
+        map.setView(marker.getLatLng(), z);
+      });
+      clusterLayer.addLayer(marker);
+      clusterMarkers.push(marker);
+    }
+    for (const id of singles) {
+      if (!wanted.has(id) && markers[id]) groups[byId[id].properties.layer].removeLayer(markers[id]);
+    }
+    singles = wanted;
   }
 
   /* -------------------------------------------------------------- popups */
+
+  /* In cluster mode the page holds compact features: the full one is fetched when its
+   * popup first opens. */
+  function popupFor(f, marker) {
+    if (!clustered) return popupContent(f);
+    if (full[f.id]) return popupContent(full[f.id]);
+    getJSON(url(config.siteApiUrl, {ID: f.id})).then((whole) => {
+      full[f.id] = whole;
+      if (marker.isPopupOpen()) marker.setPopupContent(popupContent(whole));
+    }).catch(showLoadError);
+    return el("p", {class: "popup-loading", role: "status"}, t("loading"));
+  }
 
   function popupContent(f) {
     const p = f.properties, layer = layersById[p.layer], status = config.vocab.status[p.status];
@@ -258,9 +372,10 @@
     {id: "school", values: () => [["1", t("schoolSuitable")]],
      has: (f) => !!(f.properties.school_trip && f.properties.school_trip.suitable)},
   ];
+  const SCHOOL_ON = new Set(["1"]), NOTHING = new Set();
   function selected(facet) {
     if (facet === "layer") return state.layers;
-    if (facet === "school") return state.school ? new Set(["1"]) : new Set();
+    if (facet === "school") return state.school ? SCHOOL_ON : NOTHING;
     return state[facet];
   }
 
@@ -303,21 +418,38 @@
     }
   }
 
+  /* Live counts: for each facet value, the sites that would match if that facet alone
+   * were left out. One pass: a site failing no facet counts everywhere, a site failing
+   * exactly one counts only for that one. */
   function updateFacetCounts() {
-    let active = 0;
-    for (const facet of FACETS) {
+    const values = FACETS.map((facet) => facet.values().map((v) => v[0]));
+    const counts = FACETS.map(() => table());
+    const fails = (facet, f) => {
       const chosen = selected(facet.id);
-      const pool = features.filter((f) => matches(f, facet.id));
+      return facet.id === "layer" ? !chosen.has(f.properties.layer)
+                                  : chosen.size > 0 && ![...chosen].some((v) => facet.has(f, v));
+    };
+    for (const f of features) {
+      if ((searchHits && !searchHits.has(f.id)) || (nearHits && !nearHits.has(f.id))) continue;
+      let failed = -1, nFailed = 0;
+      for (let i = 0; i < FACETS.length && nFailed < 2; i++) if (fails(FACETS[i], f)) { failed = i; nFailed++; }
+      if (nFailed > 1) continue;
+      FACETS.forEach((facet, i) => {
+        if (nFailed === 1 && i !== failed) return;
+        for (const v of values[i]) if (facet.has(f, v)) counts[i][v] = (counts[i][v] || 0) + 1;
+      });
+    }
+    let active = 0;
+    FACETS.forEach((facet, i) => {
+      const chosen = selected(facet.id);
       for (const li of document.querySelectorAll(`fieldset[data-facet="${facet.id}"] li`)) {
-        const value = li.dataset.value;
-        const n = pool.filter((f) => facet.has(f, value)).length;
+        const n = counts[i][li.dataset.value] || 0;
         li.querySelector(".count").textContent = String(n);
-        li.querySelector("input").checked = chosen.has(value);
+        li.querySelector("input").checked = chosen.has(li.dataset.value);
         li.classList.toggle("empty", n === 0);
       }
-      if (facet.id === "layer") active += config.layers.length - state.layers.size;
-      else active += chosen.size;
-    }
+      active += facet.id === "layer" ? config.layers.length - state.layers.size : chosen.size;
+    });
     $("filter-count").textContent = String(active);
     $("filter-count").hidden = active === 0;
   }
@@ -357,10 +489,10 @@
     const q = $("search").value.trim();
     state.q = q;
     if (!q) { searchHits = null; apply(); return; }
-    getJSON(config.searchUrl + "?q=" + encodeURIComponent(q.slice(0, 100)))
+    getJSON(api(config.searchUrl, {q: q.slice(0, 100)}))
       .then((fc) => {
         if (state.q !== q) return;  // a newer query is on its way
-        searchHits = new Map(fc.features.map((f, i) => [f.id, Object.assign({rank: i}, f.search)]));
+        searchHits = hitsOf(fc);
         apply();
       })
       .catch(showLoadError);
@@ -373,6 +505,11 @@
     if (first) first.focus();
   });
 
+  /* Search results by id: rank, matched field and span, and the feature as found (in
+   * cluster mode the list's features are compact; a snippet needs the found text). */
+  function hitsOf(fc) {
+    return new Map(fc.features.map((f, i) => [f.id, Object.assign({rank: i, feature: f}, f.search)]));
+  }
   function fieldText(f, path) {
     return path.split(".").reduce((o, k) => (o == null ? o : o[k]), f.properties);
   }
@@ -381,8 +518,8 @@
 
   function setNear(near) {
     state.near = near;
-    const q = near.kind === "site" ? "site=" + encodeURIComponent(near.id) : `lon=${near.lon}&lat=${near.lat}`;
-    getJSON(`${config.nearbyUrl}?${q}&radius=${state.radius}`).then((fc) => {
+    const where = near.kind === "site" ? {site: near.id} : {lon: near.lon, lat: near.lat};
+    getJSON(api(config.nearbyUrl, {...where, radius: state.radius})).then((fc) => {
       nearHits = new Map(fc.features.map((f) => [f.id, f.nearby]));
       if (near.kind === "site") nearHits.set(near.id, {distance_m: 0, approximate: isApprox(byId[near.id])});
       distances = nearHits;
@@ -420,7 +557,7 @@
   const fetchCentreDistances = debounce(() => {
     if (state.sort !== "distance" || state.near) return;
     const c = map.getCenter();
-    getJSON(`${config.nearbyUrl}?lon=${c.lng.toFixed(5)}&lat=${c.lat.toFixed(5)}&radius=100000`).then((fc) => {
+    getJSON(api(config.nearbyUrl, {lon: c.lng.toFixed(5), lat: c.lat.toFixed(5), radius: 100000})).then((fc) => {
       distances = new Map(fc.features.map((f) => [f.id, f.nearby]));
       renderList();
     }).catch(showLoadError);
@@ -444,7 +581,19 @@
       const lb = config.layers.indexOf(layersById[b.properties.layer]);
       if (la !== lb) return la - lb;
     }
-    return tr(a.properties.name).localeCompare(tr(b.properties.name), lang === "zh" ? "zh-Hans-u-co-pinyin" : "en");
+    return nameRank().get(a.id) - nameRank().get(b.id);
+  }
+  // Every site's place in name order (pinyin order in Chinese), sorted once: comparing
+  // names with a collator at each re-render would take seconds at 100,000 sites.
+  let ranks = null;
+  function nameRank() {
+    if (!ranks) {
+      const collator = new Intl.Collator(lang === "zh" ? "zh-Hans-u-co-pinyin" : "en");
+      const keyed = features.map((f) => [tr(f.properties.name), f.id]);
+      keyed.sort((x, y) => collator.compare(x[0], y[0]));
+      ranks = new Map(keyed.map(([, id], i) => [id, i]));
+    }
+    return ranks;
   }
 
   function listItem(f) {
@@ -457,7 +606,7 @@
     const button = el("button", {type: "button", class: "site-button", "data-site-id": f.id},
                       icon, el("span", {class: "site-name"}, name));
     if (hit && hit.field !== nameField) {
-      const text = String(fieldText(f, hit.field) || "");
+      const text = String((hit.text !== undefined ? hit.text : fieldText(hit.feature, hit.field)) || "");
       const from = Math.max(0, hit.start - 12), to = Math.min(text.length, hit.end + 24);
       button.append(el("span", {class: "snippet"}, from > 0 ? "…" : "",
                        marked(text.slice(from, to), hit.start - from, hit.end - from), to < text.length ? "…" : ""));
@@ -477,15 +626,16 @@
   function renderList() {
     const shown = features.filter((f) => matches(f));
     const bounds = map.getBounds();
-    const inView = shown.filter((f) => f.geometry && markers[f.id] && bounds.contains(markers[f.id].getLatLng()))
-                        .sort(compare);
+    const inView = shown.filter((f) => f.geometry && bounds.contains(latlngOf(f.id))).sort(compare);
     const unlocated = shown.filter((f) => !f.geometry).sort(compare);
     const list = $("site-list");
     // Re-rendering must not take the keyboard focus away from the item it was on.
     const focused = document.activeElement && document.activeElement.closest(".site-list button");
     const focusedId = focused ? focused.dataset.siteId : null;
-    list.replaceChildren(...inView.map(listItem));
-    $("unlocated-list").replaceChildren(...unlocated.map((f) => {
+    list.replaceChildren(...inView.slice(0, LIST_MAX).map(listItem));
+    $("list-more").hidden = inView.length <= LIST_MAX;
+    $("list-more").textContent = t("listMore", {shown: LIST_MAX, n: inView.length});
+    $("unlocated-list").replaceChildren(...unlocated.slice(0, LIST_MAX).map((f) => {
       const li = listItem(f);
       li.querySelector("button").classList.add("unlocated-item");
       return li;
@@ -523,8 +673,13 @@
     if (fromList && id) {
       const f = byId[id];
       if (!f.geometry) { window.location.href = url(config.sitePageUrl, {ID: id}); return; }
-      const marker = markers[id];
       if (phone) setSheet(false);
+      if (clustered && !(markers[id] && map.hasLayer(markers[id]))) {
+        // Inside a cluster: zoom in to where it is drawn on its own.
+        map.setView(latlngOf(id), Math.max(map.getZoom(), CLUSTER_MAX_ZOOM + 1), {animate: false});
+        renderClusters();
+      }
+      const marker = markers[id];
       if (!map.getBounds().pad(-0.1).contains(marker.getLatLng())) map.setView(marker.getLatLng(), map.getZoom());
       marker.openPopup();
       const title = document.querySelector(".leaflet-popup-content .popup-title");
@@ -540,7 +695,11 @@
   /* --------------------------------------------------------------- apply */
 
   function apply() {
-    for (const f of features) {
+    if (clustered) {
+      buildClusters();
+      renderClusters();
+    }
+    for (const f of clustered ? [] : features) {
       const marker = markers[f.id];
       if (!marker) continue;
       const group = groups[f.properties.layer];
@@ -561,7 +720,7 @@
   }
 
   function fitTo(ids) {
-    const pts = ids.filter((id) => markers[id]).map((id) => markers[id].getLatLng());
+    const pts = ids.filter((id) => byId[id] && byId[id].geometry).map(latlngOf);
     if (pts.length) map.fitBounds(L.latLngBounds(pts).pad(0.3), {maxZoom: 13, animate: false});
   }
 
@@ -648,6 +807,12 @@
     document.body.setAttribute("data-state", "error");
   }
 
+  function fitOrRestoreView() {
+    map.invalidateSize();  // Folium created the map before our layout settled
+    const view = (params.get("view") || "").split(",").map(Number);
+    if (view.length === 3 && view.every(Number.isFinite)) map.setView([view[0], view[1]], view[2], {reset: true});  // reset: exact, not pixel-rounded
+    else fitDistrict();
+  }
   function fitDistrict() {
     map.invalidateSize();
     // On phones the bottom sheet covers the lower part of the map: keep the district above it.
@@ -664,7 +829,7 @@
   // window.WEBMAP_SITES, because browsers refuse fetch() from file:// pages. Search,
   // nearby and the QR code need the server, so a static copy goes without them.
   function loadSites() {
-    if (!config.sitesScript) return getJSON(config.sitesUrl);
+    if (!config.sitesScript) return getJSON(config.sitesUrl).then((d) => (config.cluster ? fromColumns(d) : d));
     for (const id of ["search-form", "near-me", "share-qr", "lang-switch"]) $(id).hidden = true;
     document.querySelector(".nearby").hidden = true;
     document.querySelector('#sort option[value="distance"]').remove();
@@ -678,10 +843,20 @@
 
   loadSites().then((fc) => {
     features = WebMap.features = fc.features;
-    byId = table(features.map((f) => [f.id, f]));
+    byId = table();
+    for (const f of features) byId[f.id] = f;
     const located = features.filter((f) => f.geometry);
-    const offsets = fanOffsets(located), circleIndex = table();
-    located.forEach((f) => addMarker(f, offsets[f.id], circleIndex));
+    offsets = fanOffsets(located);
+    if (clustered) {
+      // Draw first, finish the list and the filters after: at 100,000 sites they take a while.
+      buildClusters();
+      fitOrRestoreView();
+      renderClusters();
+      performance.mark("webmap:first-markers");
+    } else {
+      const circleIndex = table();
+      located.forEach((f) => addMarker(f, offsets[f.id] || [0, 0], circleIndex));
+    }
 
     // Restore the link's state: basemap, layers, view, search, nearby, selection.
     if (state.base !== baseIds[0]) {
@@ -690,19 +865,16 @@
       reproject();
     }
     config.layers.forEach((l) => { if (!state.layers.has(l.id)) map.removeLayer(groups[l.id]); });
-    map.invalidateSize();  // Folium created the map before our layout settled
-    const view = (params.get("view") || "").split(",").map(Number);
-    if (view.length === 3 && view.every(Number.isFinite)) map.setView([view[0], view[1]], view[2], {reset: true});  // reset: exact, not pixel-rounded
-    else fitDistrict();
+    if (!clustered) fitOrRestoreView();
 
     const pending = [];
     if (state.q) {
-      pending.push(getJSON(config.searchUrl + "?q=" + encodeURIComponent(state.q.slice(0, 100))).then((r) => {
-        searchHits = new Map(r.features.map((f, i) => [f.id, Object.assign({rank: i}, f.search)]));
+      pending.push(getJSON(api(config.searchUrl, {q: state.q.slice(0, 100)})).then((r) => {
+        searchHits = hitsOf(r);
       }));
     }
     if (state.near && byId[state.near.id] && byId[state.near.id].geometry) {
-      pending.push(getJSON(`${config.nearbyUrl}?site=${encodeURIComponent(state.near.id)}&radius=${state.radius}`)
+      pending.push(getJSON(api(config.nearbyUrl, {site: state.near.id, radius: state.radius}))
         .then((r) => {
           nearHits = new Map(r.features.map((f) => [f.id, f.nearby]));
           nearHits.set(state.near.id, {distance_m: 0, approximate: isApprox(byId[state.near.id])});
@@ -715,10 +887,12 @@
     }
     return Promise.all(pending).then(() => {
       apply();
+      if (!clustered) performance.mark("webmap:first-markers");
       // data-map-moving lets scripts (and tests) wait until pans and zooms have finished.
       map.on("movestart", () => document.body.setAttribute("data-map-moving", ""));
       map.on("moveend", () => {
         document.body.removeAttribute("data-map-moving");
+        if (clustered) renderClusters();
         renderList(); writeUrl(); fetchCentreDistances();
       });
       if (state.sort === "distance" && !state.near) fetchCentreDistances();

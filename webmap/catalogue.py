@@ -84,10 +84,13 @@ class FeatureStore(Mapping[str, SiteFeature]):
 
     def __init__(self, cache_size: int = 4096) -> None:
         self._json: dict[str, bytes] = {}
+        self._compact: dict[str, bytes] = {}
         self._parse = lru_cache(maxsize=cache_size)(self._load)
 
     def add(self, feature: SiteFeature) -> None:
-        self._json[feature.id] = json.dumps(_to_geojson(feature), ensure_ascii=False, separators=(",", ":")).encode()
+        served = _to_geojson(feature)
+        self._json[feature.id] = _dumps(served)
+        self._compact[feature.id] = _dumps(_compact(served))
 
     def _load(self, site_id: str) -> SiteFeature:
         return SiteFeature.model_validate_json(self._json[site_id])
@@ -106,8 +109,37 @@ class FeatureStore(Mapping[str, SiteFeature]):
     def __len__(self) -> int:
         return len(self._json)
 
-    def geojson_bytes(self, site_id: str) -> bytes | None:
-        return self._json.get(site_id)
+    def geojson_bytes(self, site_id: str, compact: bool = False) -> bytes | None:
+        return (self._compact if compact else self._json).get(site_id)
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _compact(feature: dict[str, Any]) -> dict[str, Any]:
+    """What the map needs to draw, filter and list a site; the popup fetches the rest."""
+    p = feature["properties"]
+    props = {k: p[k] for k in ("layer", "name", "status", "themes")}
+    props["location"] = {k: p["location"][k] for k in ("precision", "uncertainty_m") if k in p["location"]}
+    if "school_trip" in p:
+        props["school_trip"] = {"suitable": p["school_trip"]["suitable"]}
+    return {"type": "Feature", "id": feature["id"], "geometry": feature["geometry"], "properties": props}
+
+
+COLUMNS = (
+    "id",
+    "lon",
+    "lat",
+    "layer",
+    "name_zh",
+    "name_en",
+    "status",
+    "themes",
+    "precision",
+    "uncertainty_m",
+    "school",
+)
 
 
 def _sites_frame(rows: dict[str, list]) -> gpd.GeoDataFrame:
@@ -176,16 +208,43 @@ class Catalogue:
         self.index, self._by_layer, self.position  # noqa: B018 - evaluated for their side effect
         return self
 
-    def feature_geojson(self, site_id: str) -> dict[str, Any] | None:
-        raw = self.features.geojson_bytes(site_id)
+    def feature_geojson(self, site_id: str, compact: bool = False) -> dict[str, Any] | None:
+        raw = self.features.geojson_bytes(site_id, compact)
         return None if raw is None else json.loads(raw)
 
     def feature_collection(self, ids: list[str]) -> dict[str, Any]:
         return json.loads(self.feature_collection_bytes(ids))
 
-    def feature_collection_bytes(self, ids: list[str]) -> bytes:
-        """A GeoJSON FeatureCollection of ``ids``, assembled from the stored bytes."""
-        body = b",".join(map(self.features.geojson_bytes, ids))
+    def columns(self, ids: list[str]) -> dict[str, Any]:
+        """The compact features of ``ids`` as one list per property: what the map page
+        loads when it clusters. At 100,000 sites the browser parses this several times
+        faster than the same data as GeoJSON. ``null`` where a value is absent."""
+        cols: dict[str, list] = {k: [] for k in COLUMNS}
+        for fid in ids:
+            f = json.loads(self.features.geojson_bytes(fid, compact=True))
+            p, point = f["properties"], f["geometry"]
+            lon, lat = point["coordinates"] if point else (None, None)
+            school = p.get("school_trip")
+            for key, value in (
+                ("id", fid),
+                ("lon", lon),
+                ("lat", lat),
+                ("layer", p["layer"]),
+                ("name_zh", p["name"]["zh"]),
+                ("name_en", p["name"]["en"]),
+                ("status", p["status"]),
+                ("themes", p["themes"]),
+                ("precision", p["location"]["precision"]),
+                ("uncertainty_m", p["location"].get("uncertainty_m")),
+                ("school", school["suitable"] if school else None),
+            ):
+                cols[key].append(value)
+        return {"type": "SiteColumns", "count": len(ids), **cols}
+
+    def feature_collection_bytes(self, ids: list[str], compact: bool = False) -> bytes:
+        """A GeoJSON FeatureCollection of ``ids``, assembled from the stored bytes;
+        ``compact`` keeps only what the map draws, filters and lists by."""
+        body = b",".join(self.features.geojson_bytes(i, compact) for i in ids)
         return b'{"type":"FeatureCollection","features":[' + body + b"]}"
 
 

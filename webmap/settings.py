@@ -75,6 +75,11 @@ class Settings(BaseSettings):
 
     # Trip planner. No routing service: a leg is the geodesic distance times a detour factor,
     # at a mode speed. These are rough estimates, labelled as such wherever they are shown.
+    cluster_at: int = Field(
+        1000,
+        ge=1,
+        description="From this many located sites on, the map groups markers into clusters and loads compact data",
+    )
     planner_walk_kmh: float = Field(4.5, gt=0, le=20, description="Estimated walking speed, km/h")
     planner_walk_detour: float = Field(1.3, ge=1, le=5, description="Walking: road distance / straight line")
     planner_coach_kmh: float = Field(35.0, gt=0, le=150, description="Estimated coach/bus speed incl. stops, km/h")

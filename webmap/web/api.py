@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 import math
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from ..geo import MAX_RADIUS_M
 from ..openapi import openapi_document
@@ -15,7 +18,7 @@ from .errors import ApiError
 
 bp = Blueprint("api", __name__)
 
-_SITES_PARAMS = {"layer"}
+_SITES_PARAMS = {"layer", "compact"}
 
 
 def _conditional(payload) -> Response:
@@ -24,6 +27,43 @@ def _conditional(payload) -> Response:
     resp.add_etag()
     resp.headers["Cache-Control"] = "public, max-age=60"
     return resp.make_conditional(request)
+
+
+def _collection(layer: str | None, compact: bool, columns: bool = False) -> Response:
+    """A whole collection, gzipped once per data version and kept: at 100,000 sites it
+    is tens of megabytes, too much to serialise and compress on every request."""
+    cat = catalogue()
+    key = (cat.version, layer, compact, columns)
+    cache = current_app.extensions.setdefault("webmap.collections", {})
+    entry = cache.get(key)
+    if entry is None:
+        ids = cat.site_ids(layer)
+        if columns:
+            body = json.dumps(cat.columns(ids), ensure_ascii=False, separators=(",", ":")).encode()
+        else:
+            body = cat.feature_collection_bytes(ids, compact)
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        entry = cache[key] = (etag, gzip.compress(body, compresslevel=6, mtime=0))
+    etag, gz = entry
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    resp = Response(gz if gzipped else gzip.decompress(gz), mimetype="application/json")
+    if gzipped:
+        resp.headers["Content-Encoding"] = "gzip"  # flask-compress leaves an encoded body alone
+    resp.headers["Vary"] = "Accept-Encoding"
+    resp.headers["Cache-Control"] = "public, max-age=60"
+    resp.set_etag(etag)
+    return resp.make_conditional(request)
+
+
+def warm(app) -> None:
+    """Build the cached collection the map page loads, and the map frames, before the
+    first visitor asks (at 100,000 sites that takes a couple of seconds)."""
+    from .pages import map_parts
+
+    with app.test_request_context("/api/sites", headers={"Accept-Encoding": "gzip"}):
+        _collection(None, compact=True, columns=True)
+        for lang in ("zh", "en"):
+            map_parts(lang)
 
 
 @bp.get("/api/layers")
@@ -53,7 +93,15 @@ def sites():
     layer = request.args.get("layer")
     if layer is not None and layer not in cat.layer_ids:
         raise ApiError(400, "invalid_parameter", f"unknown layer {layer!r}", parameter="layer", allowed=cat.layer_ids)
-    return _conditional(cat.feature_collection(cat.site_ids(layer)))
+    return _collection(layer, _compact())
+
+
+@bp.get("/api/columns")
+def columns():
+    """Every site, compact, as one array per property: what the map page loads when it
+    clusters (see docs/scale.md). GeoJSON users want /api/sites?compact=1."""
+    reject_unknown(request.args, set())
+    return _collection(None, compact=True, columns=True)
 
 
 @bp.get("/api/sites/<site_id>")
@@ -63,6 +111,20 @@ def site(site_id: str):
     if feature is None:
         raise ApiError(404, "not_found", f"no site with id {site_id!r}")
     return _conditional(feature)
+
+
+def _compact() -> bool:
+    """``compact=1``: features carry only what the map draws, filters and lists by."""
+    compact = request.args.get("compact", "0")
+    if compact not in ("0", "1"):
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            "compact must be 1 (map properties only) or 0",
+            parameter="compact",
+            allowed=["0", "1"],
+        )
+    return compact == "1"
 
 
 def _number(name: str, default: float | None = None, low: float = -math.inf, high: float = math.inf) -> float:
@@ -82,27 +144,38 @@ def _number(name: str, default: float | None = None, low: float = -math.inf, hig
     return value
 
 
+# Compact search results carry the matched text for this many hits: the page lists at
+# most 200 places at a time, and the full text of every hit could be megabytes.
+SNIPPETS = 200
+
+
+def _field_text(feature: dict, path: str) -> str:
+    value = feature["properties"]
+    for key in path.split("."):
+        value = value[int(key)] if isinstance(value, list) else value[key]
+    return value
+
+
 @bp.get("/api/search")
 def search():
-    reject_unknown(request.args, {"q"})
+    reject_unknown(request.args, {"q", "compact"})
     q = request.args.get("q", "")
     if not q.strip() or len(q) > MAX_QUERY:
         raise ApiError(400, "invalid_parameter", f"'q' must be 1 to {MAX_QUERY} characters", parameter="q")
     cat = catalogue()
-    hits = cat.search_index.search(q)
-    features = [
-        {
-            **cat.feature_geojson(h.site_id),
-            "search": {"score": h.score, "field": h.field, "start": h.start, "end": h.end},
-        }
-        for h in hits
-    ]
+    hits, compact = cat.search_index.search(q), _compact()
+    features = []
+    for rank, h in enumerate(hits):
+        match = {"score": h.score, "field": h.field, "start": h.start, "end": h.end}
+        if compact and rank < SNIPPETS:  # the matched text, for a snippet in the list
+            match["text"] = _field_text(cat.feature_geojson(h.site_id), h.field)
+        features.append({**cat.feature_geojson(h.site_id, compact), "search": match})
     return _conditional({"type": "FeatureCollection", "query": q, "features": features})
 
 
 @bp.get("/api/nearby")
 def near():
-    reject_unknown(request.args, {"site", "lon", "lat", "radius"})
+    reject_unknown(request.args, {"site", "lon", "lat", "radius", "compact"})
     cat = catalogue()
     radius = _number("radius", 5000, 1, MAX_RADIUS_M)
     site_id = request.args.get("site")
@@ -111,17 +184,20 @@ def near():
             raise ApiError(
                 400, "invalid_parameter", "give either 'site' or 'lon' and 'lat', not both", parameter="site"
             )
-        feature = cat.features.get(site_id)
-        if feature is None:
+        if site_id not in cat.features:
             raise ApiError(404, "not_found", f"no site with id {site_id!r}", parameter="site")
-        if feature.geometry is None:
+        point = cat.sites.geometry[site_id]
+        if point is None:
             raise ApiError(422, "unlocated", f"site {site_id!r} has no known location yet", parameter="site")
-        lon, lat = feature.geometry.coordinates
+        lon, lat = point.x, point.y
     else:
         lon, lat = _number("lon", None, -180, 180), _number("lat", None, -90, 90)
-    results = cat.index.nearby(lon, lat, radius, exclude=site_id)
+    results, compact = cat.index.nearby(lon, lat, radius, exclude=site_id), _compact()
     features = [
-        {**cat.feature_geojson(n.site_id), "nearby": {"distance_m": round(n.distance_m), "approximate": n.approximate}}
+        {
+            **cat.feature_geojson(n.site_id, compact),
+            "nearby": {"distance_m": round(n.distance_m), "approximate": n.approximate},
+        }
         for n in results
     ]
     origin = {"type": "Point", "coordinates": [lon, lat]}

@@ -43,6 +43,8 @@ def client_messages() -> dict[str, str]:
         "summaryAll": _("{total} places"),
         "onMap": _("{n} on the map"),
         "inView": _("{n} in this view"),
+        "listMore": _("Listing the first {shown} of {n} places in this view. Zoom in or search to see the others."),
+        "clusterTitle": _("{n} places here: zoom in"),
         "nothingFound": _("Nothing found for “{q}”. Try fewer words, pinyin (yungang) or initials (ygsk)."),
         "nothingMatches": _("No place matches these filters."),
         "clearAll": _("Clear all"),

@@ -28,30 +28,40 @@ from .i18n import client_messages, current_lang
 bp = Blueprint("pages", __name__)
 
 # npm package folders the page may load from (node_modules/<folder>); nothing else there is served.
-VENDOR_DIRS = {"leaflet": "leaflet/dist", "gcoord": "gcoord/dist"}
+VENDOR_DIRS = {"leaflet": "leaflet/dist", "gcoord": "gcoord/dist", "supercluster": "supercluster/dist"}
 
 
-@bp.get("/")
-def index():
-    cat, cfg = catalogue(), settings()
-    lang = current_lang()
-    # The map frame depends only on the data, the settings and the language, all fixed for
-    # the app's life: build it once per language (Folium takes tens of milliseconds).
+def map_parts(lang: str):
+    """The Folium map frame. It depends only on the data, the settings and the language,
+    all fixed for the app's life: built once per language (Folium takes tens of ms)."""
     cache = current_app.extensions.setdefault("webmap.map_parts", {})
-    parts = cache.get(lang)
-    if parts is None:
-        parts = cache[lang] = build_map(
-            cat,
+    if lang not in cache:
+        cfg = settings()
+        cache[lang] = build_map(
+            catalogue(),
             cfg.basemap_ids,
             lang,
             leaflet_js=url_for("pages.vendor", name="leaflet/leaflet.js"),
             leaflet_css=url_for("pages.vendor", name="leaflet/leaflet.css"),
             tianditu_key=cfg.tianditu_key,
         )
+    return cache[lang]
+
+
+@bp.get("/")
+def index():
+    cat, cfg = catalogue(), settings()
+    lang = current_lang()
+    parts = map_parts(lang)
     minx, miny, maxx, maxy = cat.boundary.bounds
+    # Thousands of markers make a phone crawl: from cfg.cluster_at located sites on, the
+    # page loads compact features and draws clusters (see docs/scale.md).
+    cluster = int(cat.sites.geometry.notna().sum()) >= cfg.cluster_at
     client_config = {
         "lang": lang,
-        "sitesUrl": url_for("api.sites"),
+        "cluster": cluster,
+        "sitesUrl": url_for("api.columns") if cluster else url_for("api.sites"),
+        "siteApiUrl": url_for("api.site", site_id="__ID__"),
         "searchUrl": url_for("api.search"),
         "nearbyUrl": url_for("api.near"),
         "qrUrl": url_for("pages.qr"),
@@ -72,6 +82,7 @@ def index():
         district=cat.district,
         chart=growth_chart(cat.district),
         vendor_gcoord=url_for("pages.vendor", name="gcoord/gcoord.global.prod.js"),
+        vendor_supercluster=url_for("pages.vendor", name="supercluster/supercluster.min.js") if cluster else None,
     )
 
 
