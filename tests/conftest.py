@@ -67,13 +67,14 @@ def client(app):
 
 
 class LiveServer:
-    def __init__(self, data_dir: Path, tmp: Path, tiles: str = "none"):
+    def __init__(self, data_dir: Path, tmp: Path, tiles: str = "none", env: dict[str, str] | None = None):
         env = {
             **os.environ,
             "WEBMAP_DATA_DIR": str(data_dir),
             "WEBMAP_TILES": tiles,
             "WEBMAP_CACHE_DIR": str(tmp / "cache"),
             "PYTHONUNBUFFERED": "1",
+            **(env or {}),
         }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "webmap.cli", "serve", "--host", "127.0.0.1", "--port", "0"],
@@ -107,8 +108,8 @@ class LiveServer:
 def serve(tmp_path) -> Iterator[Callable[..., LiveServer]]:
     servers: list[LiveServer] = []
 
-    def start(data_dir: Path = DATA, tiles: str = "none") -> LiveServer:
-        server = LiveServer(data_dir, tmp_path, tiles)
+    def start(data_dir: Path = DATA, tiles: str = "none", env: dict[str, str] | None = None) -> LiveServer:
+        server = LiveServer(data_dir, tmp_path, tiles, env)
         servers.append(server)
         return server
 

@@ -23,7 +23,7 @@ def test_document_is_served_and_lists_every_endpoint(client, catalogue):
     assert resp.status_code == 200 and resp.is_json
     doc = resp.get_json()
     assert doc["openapi"].startswith("3.1")
-    assert set(doc["paths"]) == {"/api/layers", "/api/sites", "/api/sites/{site_id}", "/healthz"}
+    assert set(doc["paths"]) == {"/api/layers", "/api/sites", "/api/columns", "/api/sites/{site_id}", "/healthz"}
     layer = doc["paths"]["/api/sites"]["get"]["parameters"][0]
     assert layer["schema"]["enum"] == catalogue.layer_ids
 
@@ -52,6 +52,8 @@ def test_shipped_responses_match_the_document(client, catalogue):
 
     check("/api/layers", 200, "Layers")
     check("/api/sites", 200, "FeatureCollection")
+    check("/api/sites?compact=1", 200, "CompactFeatureCollection")
+    check("/api/columns", 200, "SiteColumns")
     for layer in catalogue.layer_ids:
         check(f"/api/sites?layer={layer}", 200, "FeatureCollection")
     for site_id in catalogue.features:

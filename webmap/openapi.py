@@ -58,6 +58,70 @@ def openapi_document(layer_ids: list[str] | None = None) -> dict[str, Any]:
             "features": {"type": "array", "items": _ref("SiteFeature")},
         },
     }
+    # compact=1: only what the map draws, filters and lists by (the page's cluster mode).
+    schemas["CompactFeature"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["type", "id", "geometry", "properties"],
+        "properties": {
+            "type": {"const": "Feature"},
+            "id": {"type": "string"},
+            "geometry": {"anyOf": [_ref("PointGeometry"), {"type": "null"}]},
+            "properties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["layer", "name", "status", "themes", "location"],
+                "properties": {
+                    "layer": {"type": "string"},
+                    "name": _ref("Text"),
+                    "status": {"type": "string"},
+                    "themes": {"type": "array", "items": {"type": "string"}},
+                    "location": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["precision"],
+                        "properties": {"precision": {"type": "string"}, "uncertainty_m": {"type": "number"}},
+                    },
+                    "school_trip": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["suitable"],
+                        "properties": {"suitable": {"type": "boolean"}},
+                    },
+                },
+            },
+        },
+    }
+    schemas["CompactFeatureCollection"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["type", "features"],
+        "properties": {
+            "type": {"const": "FeatureCollection"},
+            "features": {"type": "array", "items": _ref("CompactFeature")},
+        },
+    }
+
+    def column(items: dict[str, Any], nullable: bool = False) -> dict[str, Any]:
+        return {"type": "array", "items": {"anyOf": [items, {"type": "null"}]} if nullable else items}
+
+    schemas["SiteColumns"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "The compact features as one array per property, all of length count, in catalogue order",
+        "required": ["type", "count", "id", "lon", "lat", "layer", "name_zh", "name_en", "status", "themes"]
+        + ["precision", "uncertainty_m", "school"],
+        "properties": {
+            "type": {"const": "SiteColumns"},
+            "count": {"type": "integer", "minimum": 0},
+            **{k: column({"type": "string"}) for k in ("id", "layer", "name_zh", "name_en", "status", "precision")},
+            "lon": column({"type": "number"}, nullable=True),
+            "lat": column({"type": "number"}, nullable=True),
+            "uncertainty_m": column({"type": "number"}, nullable=True),
+            "themes": column({"type": "array", "items": {"type": "string"}}),
+            "school": column({"type": "boolean"}, nullable=True),
+        },
+    }
     schemas["Layers"] = {
         "type": "object",
         "additionalProperties": False,
@@ -133,13 +197,33 @@ def openapi_document(layer_ids: list[str] | None = None) -> dict[str, Any]:
                             "required": False,
                             "description": "Only this layer's sites",
                             "schema": layer_param,
-                        }
+                        },
+                        {
+                            "name": "compact",
+                            "in": "query",
+                            "required": False,
+                            "description": "1: only the properties the map draws, filters and lists by",
+                            "schema": {"type": "string", "enum": ["0", "1"]},
+                        },
                     ],
                     "responses": {
-                        "200": ok("FeatureCollection", "A GeoJSON FeatureCollection (RFC 7946)"),
+                        "200": {
+                            **_json(
+                                {"anyOf": [_ref("FeatureCollection"), _ref("CompactFeatureCollection")]},
+                                "A GeoJSON FeatureCollection (RFC 7946)",
+                            ),
+                            "headers": etag,
+                        },
                         "304": not_modified,
                         "400": bad_request,
                     },
+                }
+            },
+            "/api/columns": {
+                "get": {
+                    "operationId": "siteColumns",
+                    "summary": "Every site, compact, as one array per property (what the map loads when it clusters)",
+                    "responses": {"200": ok("SiteColumns", "Columns"), "304": not_modified, "400": bad_request},
                 }
             },
             "/api/sites/{site_id}": {

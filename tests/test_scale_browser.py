@@ -1,0 +1,80 @@
+"""Cluster mode (issue 7) in headless Chromium: what a visitor sees when the catalogue
+is large. Forced on the shipped data with WEBMAP_CLUSTER_AT=1, and reached naturally
+with 3,000 synthetic sites."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import DATA, screenshot
+from synthetic import add_synthetic_sites
+
+pytestmark = pytest.mark.browser
+
+ON_MAP = """() => {
+  const clusters = [...document.querySelectorAll('.leaflet-marker-pane .site-cluster')];
+  return clusters.reduce((n, c) => n + Number(c.dataset.count), 0)
+         + document.querySelectorAll('.leaflet-marker-pane .site-marker').length;
+}"""
+LOCATED_VISIBLE = "() => WebMap.visibleFeatures().filter((f) => f.geometry).length"
+
+
+def _settled(page):
+    page.wait_for_function("() => !document.body.hasAttribute('data-map-moving')")
+
+
+def test_clusters_count_every_located_site_exactly_once(serve, open_page, catalogue):
+    server = serve(env={"WEBMAP_CLUSTER_AT": "1"})
+    requests: list[str] = []
+    page, _ = open_page(server, wait_ready=False)
+    page.on("request", lambda r: requests.append(r.url))
+    page.wait_for_selector("body[data-state=ready]")
+    located = sum(c["located"] for c in catalogue.layer_counts().values())
+    assert page.locator(".site-cluster").count() > 0, "the shipped places are close enough to cluster"
+    assert page.evaluate(ON_MAP) == located
+    assert page.evaluate("() => performance.getEntriesByName('webmap:first-markers').length") == 1
+
+    # A filter re-clusters: what is drawn is exactly what passes it.
+    page.locator("#filters summary").click()
+    page.locator("label[for=f-layer-communities]").click()
+    assert page.evaluate(ON_MAP) == page.evaluate(LOCATED_VISIBLE) < located
+    page.locator("label[for=f-layer-communities]").click()
+    assert page.evaluate(ON_MAP) == located
+
+    # Clicking a cluster zooms in to where it splits.
+    zoom = page.evaluate("() => WebMap.map.getZoom()")
+    page.locator(".site-cluster").first.click()
+    _settled(page)
+    assert page.evaluate("() => WebMap.map.getZoom()") > zoom
+
+
+def test_a_popup_in_cluster_mode_fetches_the_full_story(serve, open_page, catalogue):
+    server = serve(env={"WEBMAP_CLUSTER_AT": "1"})
+    page, _ = open_page(server)
+    site = catalogue.features["taile-taiqing-parking"]
+    page.locator('#site-list button[data-site-id="taile-taiqing-parking"]').click()
+    popup = page.locator(".leaflet-popup-content .popup")
+    popup.wait_for()
+    assert popup.locator(".popup-title").inner_text() == site.properties.name.zh
+    assert site.properties.summary.zh in popup.inner_text()  # not in the compact data: fetched
+    assert page.locator('.site-marker[data-site-id="taile-taiqing-parking"]').count() == 1
+
+
+def test_a_large_catalogue_clusters_lists_200_and_says_how_many_more(serve, open_page, tmp_path):
+    data = add_synthetic_sites(DATA, tmp_path / "big", 3000)
+    server = serve(data)
+    page, _ = open_page(server, width=390, height=844)
+    assert page.locator(".site-cluster").count() > 0
+    assert page.locator(".site-marker").count() < 100
+    assert page.evaluate(ON_MAP) == page.evaluate(LOCATED_VISIBLE) == 3011
+    assert page.locator("#site-list li").count() == 200
+    more = page.locator("#list-more")
+    assert more.is_visible() and "3011" in more.inner_text()
+    screenshot(page, "scale-3000-phone")
+
+    # Search narrows both the list and the clusters, exactly.
+    page.locator("#search").fill("马军营小学")
+    page.wait_for_function("() => document.querySelectorAll('#site-list li').length < 200")
+    _settled(page)
+    shown = page.evaluate(LOCATED_VISIBLE)
+    assert 0 < shown < 3011
+    assert page.evaluate(ON_MAP) == shown
