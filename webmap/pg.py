@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 from .catalogue import (
     DOCUMENTS,
@@ -54,6 +54,7 @@ META_TABLE = "webmap_meta"
 _IMPORT_LOCK = 0x7765626D6170  # "webmap"
 CONNECT_TIMEOUT_S = 5
 STATEMENT_TIMEOUT_MS = 10_000
+RETRY_AFTER_S = 30  # after a failed spatial query, answer from memory this long before retrying
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS {DOCUMENTS_TABLE} (
@@ -101,7 +102,8 @@ def mask_url(url: str) -> str:
                 for kv in parts.query.split("&")
                 if kv
             )
-            return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+            # Not urlunsplit: it drops the "//" of an empty host ("postgresql:///db").
+            return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
     except ValueError:
         return "<the database URL>"
     return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", url, flags=re.I)
@@ -355,6 +357,7 @@ class PgSpatialIndex:
         version: str,
         fallback: Callable[[], SpatialIndex] | None = None,
         max_connections: int = 4,
+        timeout: float = CONNECT_TIMEOUT_S,
     ):
         _require_psycopg()
         self.url, self.masked = url, mask_url(url)
@@ -362,11 +365,12 @@ class PgSpatialIndex:
         self.version = version
         self.fallback = fallback
         self._memory: SpatialIndex | None = None
-        self._max = max_connections
+        self._max, self._timeout = max_connections, timeout
         self._lock = threading.Lock()
         self._pool = None
         self._pool_pid: int | None = None
         self._warned_at = 0.0
+        self._down_until = 0.0
         self.fallbacks = 0  # queries answered from memory (for tests and operators)
 
     @classmethod
@@ -385,8 +389,8 @@ class PgSpatialIndex:
                     self.url,
                     min_size=1,
                     max_size=self._max,
-                    timeout=CONNECT_TIMEOUT_S,
-                    kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
+                    timeout=self._timeout,
+                    kwargs={"autocommit": True, "connect_timeout": max(1, round(self._timeout))},
                     configure=_configure,
                     open=True,
                     name="webmap",
@@ -401,13 +405,19 @@ class PgSpatialIndex:
             self._pool = None
 
     def _run(self, sql: str, params: dict[str, Any]) -> tuple[str | None, list, list] | None:
-        """(stored version, ids, distances), or None when the database cannot answer."""
+        """(stored version, ids, distances), or None when the database cannot answer.
+
+        After a failure the database is left alone for ``RETRY_AFTER_S`` (answers come
+        from memory meanwhile), so an outage does not cost every request a timeout."""
+        if self.fallback is not None and time.monotonic() < self._down_until:
+            return None
         try:
             with self._get_pool().connection() as conn:
                 return conn.execute(sql, params).fetchone()
         except Exception as exc:  # noqa: BLE001 - pool timeout, connection lost, statement timeout
             if self.fallback is None:
                 raise DatabaseError(f"spatial query on {self.masked} failed: {_reason(exc, self.url)}") from None
+            self._down_until = time.monotonic() + RETRY_AFTER_S
             self._warn(f"spatial query on {self.masked} failed ({_reason(exc, self.url)}); answering from memory")
             return None
 
