@@ -179,10 +179,10 @@ def import_data(url: str, data_dir: Path | str, max_file_bytes: int = MAX_FILE_B
     data_dir = Path(data_dir)
     cat = load_catalogue(data_dir, max_file_bytes)
     source = FileSource(data_dir, max_file_bytes)
+    docs = {name: source.read(name) for name in DOCUMENTS}
     version = source.digest()
     if version != cat.version:  # pragma: no cover - the folder changed while we read it
         raise DataError([Problem(str(data_dir), None, None, "the files changed during the import; run it again")])
-    docs = {name: source.read(name) for name in DOCUMENTS}
     collection = docs.pop(SITES_FILE)
     features = collection["features"]
     docs[SITES_FILE] = {**collection, "features": []}  # any other members of the collection
@@ -191,9 +191,10 @@ def import_data(url: str, data_dir: Path | str, max_file_bytes: int = MAX_FILE_B
     with connect(url) as conn:
         try:
             with conn.transaction():
+                # First, so two first imports do not race to create the tables.
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_IMPORT_LOCK,))
                 _ensure_postgis(conn, url)
                 conn.execute(SCHEMA)
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_IMPORT_LOCK,))
                 # DELETE, not TRUNCATE: readers keep seeing the old rows until we commit.
                 conn.execute(f"DELETE FROM {SITES_TABLE}")
                 conn.execute(f"DELETE FROM {DOCUMENTS_TABLE}")
@@ -245,9 +246,23 @@ def _ensure_postgis(conn, url: str) -> None:
 
 def status(url: str) -> dict[str, Any]:
     """What is in the database: the meta table and site counts (``DataError`` if empty)."""
-    snap = _Snapshot.read(url)
-    located = sum(1 for f in snap.features if f.get("geometry") is not None)
-    return {**snap.meta, "sites": len(snap.features), "located": located}
+    masked = mask_url(url)
+    with connect(url, autocommit=True) as conn:
+        try:
+            if not _tables_exist(conn):
+                raise DataError([Problem(masked, None, None, "no webmap tables — run `webmap db import`")])
+            meta = dict(conn.execute(f"SELECT key, value FROM {META_TABLE}").fetchall())
+            sites, located = conn.execute(f"SELECT count(*), count(geom) FROM {SITES_TABLE}").fetchone()
+        except psycopg.Error as exc:
+            raise DatabaseError(f"cannot read the database {masked}: {_reason(exc, url)}") from None
+    if not sites:
+        raise DataError([Problem(f"{masked}: table {SITES_TABLE}", None, None, "no sites — run `webmap db import`")])
+    return {**meta, "sites": sites, "located": located}
+
+
+def _tables_exist(conn) -> bool:
+    sql = "SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL"
+    return conn.execute(sql, (SITES_TABLE, DOCUMENTS_TABLE, META_TABLE)).fetchone()[0]
 
 
 # ---------------------------------------------------------------------------
@@ -270,11 +285,7 @@ class _Snapshot:
             try:
                 with conn.transaction():
                     conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    exists = conn.execute(
-                        "SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL"
-                        " AND to_regclass(%s) IS NOT NULL",
-                        (SITES_TABLE, DOCUMENTS_TABLE, META_TABLE),
-                    ).fetchone()[0]
+                    exists = _tables_exist(conn)
                     if not exists:
                         raise DataError([Problem(masked, None, None, "no webmap tables — run `webmap db import`")])
                     meta = dict(conn.execute(f"SELECT key, value FROM {META_TABLE}").fetchall())
