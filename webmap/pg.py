@@ -388,7 +388,10 @@ class PgSpatialIndex:
     def for_catalogue(cls, url: str, cat: Catalogue, **kwargs) -> PgSpatialIndex:
         """For ``cat`` (loaded from this database); set ``fallback`` once the catalogue
         that owns the index exists (see ``load_catalogue_from_db``)."""
-        approx = {fid: f.properties.location.approximate for fid, f in cat.features.items() if f.geometry is not None}
+        # From the sites table, not the features: those may be parsed on demand.
+        df = cat.sites
+        located = df[~(df.geometry.isna() | df.geometry.is_empty)]
+        approx = dict(zip(located.index, located["approximate"].astype(bool).tolist(), strict=True))
         return cls(url, approx, cat.version, **kwargs)
 
     # -- connections
