@@ -123,6 +123,35 @@ def server(serve) -> LiveServer:
     return serve()
 
 
+# ---------------------------------------------------------------------------
+# A throwaway PostgreSQL + PostGIS cluster (tests/pgcluster.py) for the database backend
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """Started once per session, removed at the end. Without PostgreSQL/PostGIS (or
+    psycopg) the tests that need it skip, and fail in CI, saying what to install."""
+    from pgcluster import Cluster, ClusterUnavailable
+
+    missing = os.environ.get("CI") and pytest.fail or pytest.skip
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        missing("psycopg is not installed: pip install -e '.[test]' (the postgis extra)")
+    try:
+        cluster = Cluster()
+    except ClusterUnavailable as exc:
+        missing(str(exc))
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """The URL of a new, empty database (PostGIS installed, no webmap tables)."""
+    return pg_cluster.new_database()
+
+
 @pytest.fixture(scope="session")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")

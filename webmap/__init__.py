@@ -11,10 +11,11 @@ from .settings import PROJECT_ROOT, Settings, load_settings
 
 
 def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> Flask:
-    """Build the application. Loads and validates the data once; raises ``DataError``
-    (and so refuses to start) when the data is not valid."""
+    """Build the application. Loads and validates the data once (from the database when
+    ``WEBMAP_DATABASE_URL`` is set); raises ``DataError`` (and so refuses to start) when
+    the data is not valid, ``webmap.pg.DatabaseError`` when the database cannot be used."""
     settings = settings or load_settings()
-    catalogue = catalogue or load_catalogue(settings.data_dir)
+    catalogue = catalogue or load_app_catalogue(settings)
 
     app = Flask(
         __name__,
@@ -43,4 +44,13 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     return app
 
 
-__all__ = ["create_app"]
+def load_app_catalogue(settings: Settings) -> Catalogue:
+    """The catalogue the settings ask for: the database's, or the data folder's."""
+    if settings.database_url:
+        from .pg import load_catalogue_from_db
+
+        return load_catalogue_from_db(settings.database_url, settings.data_dir)
+    return load_catalogue(settings.data_dir)
+
+
+__all__ = ["create_app", "load_app_catalogue"]

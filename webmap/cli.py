@@ -1,4 +1,4 @@
-"""Command line: ``webmap validate``, ``webmap serve`` and ``webmap build``."""
+"""Command line: ``webmap validate``, ``webmap serve``, ``webmap build`` and ``webmap db``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .catalogue import DataError, load_catalogue
+from .pg import DatabaseError
 from .settings import SettingsError, load_settings
 
 
@@ -19,17 +20,27 @@ def main() -> None:
 @main.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 def validate(path: Path | None) -> None:
-    """Check a data folder (default: WEBMAP_DATA_DIR or the shipped data/).
+    """Check a data folder (default: the database when WEBMAP_DATABASE_URL is set,
+    else WEBMAP_DATA_DIR or the shipped data/).
 
     Prints every problem and exits 1, or prints a summary and exits 0."""
-    if path is None:
-        path = _settings().data_dir
+    settings = _settings() if path is None else None
     try:
-        cat = load_catalogue(path)
+        if settings is not None and settings.database_url:
+            from .pg import load_catalogue_from_db, mask_url
+
+            path = mask_url(settings.database_url)
+            cat = load_catalogue_from_db(settings.database_url, settings.data_dir)
+        else:
+            path = path or settings.data_dir
+            cat = load_catalogue(path)
     except DataError as exc:
         for problem in exc.problems:
             click.echo(f"ERROR {problem}", err=True)
         click.echo(f"{len(exc.problems)} problem(s) found in {path}", err=True)
+        sys.exit(1)
+    except DatabaseError as exc:
+        click.echo(f"ERROR {exc}", err=True)
         sys.exit(1)
     counts = cat.layer_counts()
     located = sum(c["located"] for c in counts.values())
@@ -65,6 +76,9 @@ def serve(host: str | None, port: int | None) -> None:
         for problem in exc.problems:
             click.echo(f"ERROR {problem}", err=True)
         sys.exit(1)
+    except DatabaseError as exc:
+        click.echo(f"Not starting: {exc}", err=True)
+        sys.exit(1)
     server = make_server(settings.host, settings.port, app, threaded=True)
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
     click.echo(
@@ -94,13 +108,86 @@ def build(outdir: Path, base_url: str | None) -> None:
         for problem in exc.problems:
             click.echo(f"ERROR {problem}", err=True)
         sys.exit(1)
-    except BuildError as exc:
+    except (BuildError, DatabaseError) as exc:
         click.echo(f"Not building: {exc}", err=True)
         sys.exit(1)
     click.echo(
         f"Built {outdir}: {counts['pages']} pages, {counts['sites']} sites, {counts['photos']} photo(s). "
         f"Open {outdir / 'index.html'} or put the folder on any static host."
     )
+
+
+@main.group()
+def db() -> None:
+    """The PostGIS backend: fill and inspect the database at WEBMAP_DATABASE_URL."""
+
+
+_URL_OPTION = click.option(
+    "--database-url",
+    default=None,
+    metavar="URL",
+    help="postgresql://... [env WEBMAP_DATABASE_URL; prefer the variable: a password here shows in `ps`]",
+)
+
+
+def _database_url(given: str | None) -> str:
+    url = given or _settings().database_url
+    if not url:
+        click.echo("No database: set WEBMAP_DATABASE_URL (or pass --database-url).", err=True)
+        sys.exit(2)
+    return url
+
+
+@db.command("import")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@_URL_OPTION
+def db_import(path: Path | None, database_url: str | None) -> None:
+    """Validate a data folder (default: WEBMAP_DATA_DIR or the shipped data/) and
+    replace the database's data with it, in one transaction.
+
+    Invalid data is refused with every problem listed, and the database is left as it
+    was. Photos are not imported: they stay in the data folder the server reads."""
+    from .pg import import_data, mask_url
+
+    url = _database_url(database_url)
+    path = path or _settings().data_dir
+    try:
+        result = import_data(url, path)
+    except DataError as exc:
+        for problem in exc.problems:
+            click.echo(f"ERROR {problem}", err=True)
+        click.echo(
+            f"{len(exc.problems)} problem(s) found in {path}; nothing imported, the database is unchanged", err=True
+        )
+        sys.exit(1)
+    except DatabaseError as exc:
+        click.echo(f"ERROR {exc}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Imported {result.sites} sites ({result.located} located) from {path} into {mask_url(url)}: "
+        f"data version {result.version}. Restart running servers (one at a time) to serve it."
+    )
+
+
+@db.command("status")
+@_URL_OPTION
+def db_status(database_url: str | None) -> None:
+    """Show what the database holds: data version, import time, source folder, counts."""
+    from .pg import mask_url, status
+
+    url = _database_url(database_url)
+    try:
+        info = status(url)
+    except DataError as exc:
+        for problem in exc.problems:
+            click.echo(f"ERROR {problem}", err=True)
+        sys.exit(1)
+    except DatabaseError as exc:
+        click.echo(f"ERROR {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"{mask_url(url)}")
+    for key in ("version", "imported_at", "source", "sites", "located"):
+        click.echo(f"  {key:<12} {info.get(key, '-')}")
 
 
 def _settings(**overrides):

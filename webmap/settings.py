@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WEBMAP_", frozen=True, extra="ignore")
 
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Folder with sites.geojson, layers.json, ...")
+    database_url: str | None = Field(
+        None,
+        repr=False,  # may hold a password
+        description="PostgreSQL/PostGIS URL: serve the catalogue from the database (`webmap db import` fills it); "
+        "photos stay in WEBMAP_DATA_DIR",
+    )
     tiles: Basemap = Field("osm", description="Basemap shown first: osm, amap, tianditu-vec, tianditu-img or none")
     basemaps: str = Field(
         "osm,amap,none",
@@ -51,6 +57,11 @@ class Settings(BaseSettings):
         pattern=_FRAME_ANCESTORS,
         description="Who may frame the pages (CSP frame-ancestors): \"'self'\", \"'none'\" or space-separated origins",
     )
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def empty_url_is_unset(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("basemaps")
     @classmethod
