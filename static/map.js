@@ -301,7 +301,7 @@
   /* In cluster mode the page holds compact features: the full one is fetched when its
    * popup first opens. */
   function popupFor(f, marker) {
-    if (!clustered) return popupContent(f);
+    if (!clustered || f.properties.summary) return popupContent(f);  // a static copy has it all
     if (full[f.id]) return popupContent(full[f.id]);
     getJSON(url(config.siteApiUrl, {ID: f.id})).then((whole) => {
       full[f.id] = whole;

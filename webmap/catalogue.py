@@ -370,7 +370,9 @@ def read_json(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Any:
                 if total > max_bytes:
                     raise DataError([Problem(name, None, None, too_big.format(f"more than {max_bytes}"))])
         raw = b"".join(chunks)
+        del chunks  # at 100,000 sites each copy of the file is tens of megabytes
         text = raw.decode("utf-8")
+        del raw
         return json.loads(text, parse_constant=no_constants, object_pairs_hook=no_duplicates)
     except UnicodeDecodeError as exc:
         msg = f"not UTF-8 text ({exc.reason} at byte {exc.start})"

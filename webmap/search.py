@@ -26,6 +26,10 @@ MAX_QUERY = 100
 
 # Where a match counts most: names, then summaries, then facts and details.
 FIELD_WEIGHT = {"name": 100, "summary": 40, "facts": 30, "details": 20}
+# Pinyin and initials are indexed for names and summaries only. In long texts two or
+# three initials match almost anywhere ("gf" in every paragraph about 光伏 or 规范), and
+# the romanised details of 100,000 sites would take more memory than everything else.
+PINYIN_MIN_WEIGHT = FIELD_WEIGHT["summary"]
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,7 @@ class SearchIndex:
             self._row_weight.append(weight)
             self._row_len.append(len(text))
             self._folded.add(fold(text).replace(SEP, " "))
-            py, pmap, ini, imap = _pinyin(text)
+            py, pmap, ini, imap = _pinyin(text) if weight >= PINYIN_MIN_WEIGHT else ("", [], "", [])
             self._pinyin.add(py, pmap)
             self._initials.add(ini, imap)
 
