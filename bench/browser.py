@@ -173,12 +173,16 @@ def first_markers(url: str, plain: bool, timeout_s: float = 120) -> dict:
                 timed_out = "Timeout" in type(exc).__name__ or "Timeout" in str(exc)
                 result.update(timeout=timed_out, error=str(exc).splitlines()[0][:200], ms=None)
             result["wall_s"] = time.perf_counter() - wall
-            try:  # let late requests finish, then add up what was transferred
-                page.wait_for_load_state("networkidle", timeout=max(1.0, deadline - time.monotonic()) * 1000)
-            except PlaywrightError:
-                result["networkidle"] = False
+            # Let the load event and late requests finish, then add up what was transferred.
+            # Not "networkidle": a page with thousands of Folium markers never reaches it.
             try:
-                result.update(page.evaluate(_TRANSFER_JS))
+                page.wait_for_load_state("load", timeout=min(30.0, max(1.0, deadline - time.monotonic())) * 1000)
+                page.wait_for_timeout(500)
+            except PlaywrightError:
+                result["load_event"] = False
+            try:  # evaluate() has no timeout, and a page still busy drawing markers would hang it
+                handle = page.wait_for_function(_TRANSFER_JS, timeout=30_000)
+                result.update(handle.json_value())
             except PlaywrightError as exc:
                 result["transfer_error"] = str(exc).splitlines()[0][:200]
             result["blocked"] = blocked
