@@ -287,7 +287,7 @@ def report(rows: list[dict], args) -> str:
                     " srv RSS = its peak RSS after the page;",
                     "plain: Folium export of the same located sites (folium.Marker each), local Leaflet, python"
                     " http.server (no compression); build s = Folium render time in process;",
-                    "markers = .leaflet-marker-icon elements in the page once the network was idle.",
+                    "markers = .leaflet-marker-icon elements in the page after the load event (+0.5 s).",
                     *notes,
                 ],
             )
@@ -360,7 +360,7 @@ def report(rows: list[dict], args) -> str:
                 "browser body",
                 "browser wire",
                 "first markers",
-                "bbox p50/pygeoapi",
+                "bbox p50 vs pygeoapi",
                 "bbox p99",
                 "layer p50",
                 "layer p99",
@@ -391,8 +391,17 @@ def main() -> None:
     parser.add_argument(
         "--app", type=Path, default=ROOT, help="checkout of the app to measure (default: the one holding bench/)"
     )
+    parser.add_argument(
+        "--report", type=Path, nargs="+", metavar="JSON", help="only print the tables from earlier --json files"
+    )
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.report:
+        rows = [row for path in args.report for row in json.loads(path.read_text())]
+        args.browser = any("ours_browser" in r for r in rows)
+        args.pygeoapi = any("pygeoapi" in r for r in rows)
+        print(report(rows, args))
+        return
     if args.child:
         app, data, n, html = args.child
         print(json.dumps(measure(Path(app), Path(data), int(n), Path(html))))
