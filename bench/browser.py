@@ -15,7 +15,9 @@ The signal used is reported with each figure.
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -142,7 +144,7 @@ def first_markers(url: str, plain: bool, timeout_s: float = 120) -> dict:
     from playwright.sync_api import sync_playwright
 
     blocked: list[str] = []
-    result: dict = {"url": url}
+    result: dict = {"url": url, "timeout_s": timeout_s}
 
     def route(r):
         host = urlsplit(r.request.url).hostname
@@ -192,10 +194,41 @@ def first_markers(url: str, plain: bool, timeout_s: float = 120) -> dict:
     return result
 
 
+def first_markers_isolated(url: str, plain: bool, timeout_s: float = 120) -> dict:
+    """first_markers() in a child process with a hard wall-clock limit.
+
+    Playwright's own timeouts do not always fire while the renderer is stuck in a long
+    script (a 40 MB Folium page at 100k markers kept one busy for minutes past every
+    timeout), so the child, its Playwright driver and its Chromium are killed as a group."""
+    limit = timeout_s + 90  # goto + first markers + load event + transfer figures + close
+    proc = subprocess.Popen(
+        [sys.executable, __file__, url, "plain" if plain else "ours", str(timeout_s)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, so all of it can be stopped
+    )
+    try:
+        out, err = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        # SIGTERM first: Playwright's driver then closes the Chromium it launched (in a
+        # process group of its own); SIGKILL if that does not end it.
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+        return {"url": url, "ms": None, "timeout": True, "error": f"no answer from Chromium within {limit:.0f} s"}
+    if proc.returncode != 0 or not out.strip():
+        return {"url": url, "ms": None, "error": f"browser child failed: {err.strip()[-500:]}"}
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def measure_ours(app_root: Path, data_dir: Path, tmp: Path, assets_dir: Path | None, timeout_s: float) -> dict:
     server = LiveServer(app_root, data_dir, tmp, assets_dir)
     try:
-        out = first_markers(server.url + "/?lang=zh", plain=False, timeout_s=timeout_s)
+        out = first_markers_isolated(server.url + "/?lang=zh", plain=False, timeout_s=timeout_s)
         out["server_start_s"] = server.start_s
         out["server_rss_mb"] = server.peak_rss_mb()
     finally:
@@ -213,6 +246,11 @@ def measure_plain(html: Path, leaflet_dist: Path, timeout_s: float) -> dict:
         link.symlink_to(leaflet_dist, target_is_directory=True)
     server = StaticServer(folder)
     try:
-        return first_markers(f"{server.url}/{html.name}", plain=True, timeout_s=timeout_s)
+        return first_markers_isolated(f"{server.url}/{html.name}", plain=True, timeout_s=timeout_s)
     finally:
         server.stop()
+
+
+if __name__ == "__main__":
+    # python bench/browser.py URL ours|plain TIMEOUT_S  -> one JSON line (used by first_markers_isolated)
+    print(json.dumps(first_markers(sys.argv[1], sys.argv[2] == "plain", float(sys.argv[3]))))

@@ -192,7 +192,7 @@ def _first(b: dict | None) -> str:
     if not b:
         return "-"
     if "error" in b and b.get("ms") is None:
-        return "TIMEOUT" if b.get("timeout") else "ERROR"
+        return f"TIMEOUT >{b.get('timeout_s', 0):.0f}s" if b.get("timeout") else "ERROR"
     return _ms(b.get("ms"))
 
 
