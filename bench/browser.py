@@ -199,7 +199,8 @@ def first_markers_isolated(url: str, plain: bool, timeout_s: float = 120) -> dic
 
     Playwright's own timeouts do not always fire while the renderer is stuck in a long
     script (a 40 MB Folium page at 100k markers kept one busy for minutes past every
-    timeout), so the child, its Playwright driver and its Chromium are killed as a group."""
+    timeout), so the child and its Playwright driver are stopped as a process group, and the
+    driver closes the Chromium it launched."""
     limit = timeout_s + 90  # goto + first markers + load event + transfer figures + close
     proc = subprocess.Popen(
         [sys.executable, __file__, url, "plain" if plain else "ours", str(timeout_s)],
