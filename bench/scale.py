@@ -287,7 +287,7 @@ def report(rows: list[dict], args) -> str:
                     " srv RSS = its peak RSS after the page;",
                     "plain: Folium export of the same located sites (folium.Marker each), local Leaflet, python"
                     " http.server (no compression); build s = Folium render time in process;",
-                    "markers = .leaflet-marker-icon elements in the page after the load event (+0.5 s).",
+                    "markers = .leaflet-marker-icon elements (markers or cluster icons) after the load event (+0.5 s).",
                     *notes,
                 ],
             )
