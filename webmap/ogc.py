@@ -129,11 +129,12 @@ class OgcApi:
         return [ALL_SITES, *(lid for lid in self.cat.layer_ids if lid != ALL_SITES)]
 
     def _site_ids(self, cid: str) -> list[str]:
-        if cid == ALL_SITES:
-            return self.cat.site_ids()
-        if cid in self.cat.layer_ids:
-            return self.cat.site_ids(cid)
-        raise OgcError(404, "NotFound", f"no collection {cid!r}")
+        self._check_collection(cid)
+        return self.cat.site_ids(None if cid == ALL_SITES else cid)
+
+    def _check_collection(self, cid: str) -> None:
+        if cid != ALL_SITES and cid not in self.cat.layer_ids:
+            raise OgcError(404, "NotFound", f"no collection {cid!r}")
 
     def _extent(self, cid: str) -> list[float]:
         if cid not in self._extents:  # the catalogue never changes while the app runs
@@ -215,7 +216,7 @@ class OgcApi:
     def items(self, req: OgcRequest, cid: str) -> Response:
         self._allow(req, {"f", "bbox", "limit", "offset", "datetime", *FILTERS})
         fmt = req.format()
-        ids = self._site_ids(cid)
+        self._check_collection(cid)
         try:
             selection = parse_selection(req.args, self.cat)
         except ParameterError as exc:
@@ -232,6 +233,8 @@ class OgcApi:
                 layers = self.cat.sites.loc[inside, "layer"].to_numpy()
                 inside = [i for i, layer in zip(inside, layers, strict=True) if layer == cid]
             ids = self.cat.in_order(inside)
+        else:
+            ids = self._site_ids(cid)
         matched = selection.ids(self.cat, among=ids)
         page = matched[offset : offset + limit]
 

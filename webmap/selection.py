@@ -73,9 +73,9 @@ class Selection:
         """Matching site ids, in catalogue (file) order or in the order of ``among``
         (candidates, e.g. the sites in a bounding box) when given. Runs on the
         catalogue's sites table, column by column."""
-        df = catalogue.sites if among is None else catalogue.sites.loc[list(among)]
         if self.is_everything:
-            return df.index.tolist()
+            return list(catalogue.features if among is None else among)
+        df = catalogue.sites if among is None else catalogue.sites.loc[list(among)]
         keep = numpy.ones(len(df), dtype=bool)
         for column, values in (("layer", self.layers), ("status", self.statuses), ("precision", self.precisions)):
             if values:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from ..ogc import OgcApi, OgcError, OgcRequest
@@ -17,12 +19,19 @@ def _api() -> OgcApi:
     return api
 
 
+def _site_url():
+    """A site page's absolute URL, by id: url_for once, not once per feature of a page."""
+    marker = "__SITE__"
+    template = url_for("pages.site", site_id=marker, _external=True)
+    return lambda site_id: template.replace(marker, quote(site_id, safe=""))
+
+
 def _request() -> OgcRequest:
     return OgcRequest(
         base_url=url_for("ogc.landing", _external=True).rstrip("/"),
         args=request.args.to_dict(flat=False),
         accept=request.headers.get("Accept", ""),
-        site_url=lambda site_id: url_for("pages.site", site_id=site_id, _external=True),
+        site_url=_site_url(),
     )
 
 
