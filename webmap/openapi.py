@@ -30,6 +30,15 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": _REF.format(model=name)}
 
 
+def _feature_collection(feature: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["type", "features"],
+        "properties": {"type": {"const": "FeatureCollection"}, "features": {"type": "array", "items": _ref(feature)}},
+    }
+
+
 def _error(description: str) -> dict[str, Any]:
     return _json(_ref("Error"), description)
 
@@ -49,15 +58,7 @@ def openapi_document(layer_ids: list[str] | None = None) -> dict[str, Any]:
     )
     layer["required"] += ["count", "located"]
     schemas["LayerWithCounts"] = layer
-    schemas["FeatureCollection"] = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["type", "features"],
-        "properties": {
-            "type": {"const": "FeatureCollection"},
-            "features": {"type": "array", "items": _ref("SiteFeature")},
-        },
-    }
+    schemas["FeatureCollection"] = _feature_collection("SiteFeature")
     # compact=1: only what the map draws, filters and lists by (the page's cluster mode).
     schemas["CompactFeature"] = {
         "type": "object",
@@ -92,15 +93,7 @@ def openapi_document(layer_ids: list[str] | None = None) -> dict[str, Any]:
             },
         },
     }
-    schemas["CompactFeatureCollection"] = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["type", "features"],
-        "properties": {
-            "type": {"const": "FeatureCollection"},
-            "features": {"type": "array", "items": _ref("CompactFeature")},
-        },
-    }
+    schemas["CompactFeatureCollection"] = _feature_collection("CompactFeature")
 
     def column(items: dict[str, Any], nullable: bool = False) -> dict[str, Any]:
         return {"type": "array", "items": {"anyOf": [items, {"type": "null"}]} if nullable else items}
