@@ -123,10 +123,16 @@
   const listeners = {ready: [], popup: [], change: [], list: []};
   const WebMap = (window.WebMap = {
     map, config, el, t, tr, state, features: [], markers,
-    on: (event, fn) => listeners[event].push(fn),
+    // "ready" is remembered: a script that registers after the data came in (the data
+    // is preloaded, so it can beat a later <script>) is called at once.
+    on: (event, fn) => { listeners[event].push(fn); if (event === "ready" && readyArgs) fn(...readyArgs); },
     visibleFeatures: () => features.filter((f) => matches(f)),
   });
-  const emit = (event, ...args) => listeners[event].forEach((fn) => fn(...args));
+  let readyArgs = null;
+  const emit = (event, ...args) => {
+    if (event === "ready") readyArgs = args;
+    listeners[event].forEach((fn) => fn(...args));
+  };
 
   /* ----------------------------------------------------- GCJ-02 (AMap) */
 

@@ -150,3 +150,16 @@ def test_layout_fits_the_screen(server, open_page, width, height):
     popup = page.locator(".leaflet-popup").bounding_box()
     assert popup["width"] <= width
     screenshot(page, f"popup-{width}x{height}")
+
+
+def test_a_script_that_subscribes_after_the_data_came_in_still_hears_ready(server, open_page, catalogue):
+    # The page's data is preloaded, so it can arrive before a later <script> (the
+    # planner) has run and subscribed: "ready" must reach late subscribers too.
+    page, _ = open_page(server)
+    got = page.evaluate(
+        """() => new Promise((resolve) => {
+             setTimeout(() => resolve("never called"), 5000);
+             WebMap.on("ready", (features) => resolve(features.length));
+           })"""
+    )
+    assert got == len(catalogue.features)
