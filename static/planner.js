@@ -139,6 +139,7 @@
   function markUnlocatedList() {
     var items = document.querySelectorAll("#unlocated-list li[data-site-id]");
     Array.prototype.forEach.call(items, function (li) {
+      if (li.querySelector(".trip-add-disabled")) return;  // marked already
       li.appendChild(el("button", {type: "button", class: "trip-add-disabled", disabled: "disabled",
                                    title: msg("cannotBeStop")},
                         msg("cannotAdd")));
@@ -444,6 +445,7 @@
   WebMap.on("list", markUnlocatedList);  // the list is redrawn whenever the selection changes
   WebMap.on("ready", function (features) {
     features.forEach(function (f) { byId[f.id] = f; });
+    markUnlocatedList();  // the list may have been drawn before this script subscribed
     fetch(urls.trips, {headers: {Accept: "application/json"}})
       .then(function (resp) { if (!resp.ok) throw new Error("HTTP " + resp.status); return resp.json(); })
       .then(function (data) {
