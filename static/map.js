@@ -704,8 +704,19 @@
     if (clustered) {
       buildClusters();
       renderClusters();
+    } else {
+      showMatchingMarkers();
     }
-    for (const f of clustered ? [] : features) {
+    updateFacetCounts();
+    renderList();
+    writeUrl();
+    emit("change", state);
+  }
+
+  /* Without clusters every located site has its own marker (and approximate ones a
+   * circle), made once: show those that pass the filters. */
+  function showMatchingMarkers() {
+    for (const f of features) {
       const marker = markers[f.id];
       if (!marker) continue;
       const group = groups[f.properties.layer];
@@ -719,10 +730,6 @@
       if (show && !group.hasLayer(c.circle)) group.addLayer(c.circle);
       if (!show && group.hasLayer(c.circle)) group.removeLayer(c.circle);
     }
-    updateFacetCounts();
-    renderList();
-    writeUrl();
-    emit("change", state);
   }
 
   function fitTo(ids) {

@@ -41,11 +41,7 @@ def big_client(big_dir, tmp_path_factory):
 
 
 def _points(cat):
-    return {
-        fid: f.geometry.coordinates
-        for fid in cat.features
-        if (f := cat.features[fid]).geometry is not None  # noqa: F841 - parsed once
-    }
+    return {fid: f.geometry.coordinates for fid, f in cat.features.items() if f.geometry is not None}
 
 
 def test_bbox_queries_match_a_full_scan(big, big_client):

@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     # flask-compress has no open-data types in its list (read once, at init); add ours.
     compress.compress_mimetypes_set |= {t.split(";")[0] for t in _EXPORT_FORMATS.values()}
     api.warm(app)
+    pages.warm(app)
     return app
 
 

@@ -189,6 +189,11 @@ class Catalogue:
     def layer_ids(self) -> list[str]:
         return [layer.id for layer in self.layers]
 
+    @cached_property
+    def located_count(self) -> int:
+        """How many sites have a point on the map."""
+        return int(self.sites.geometry.notna().sum())
+
     def layer_counts(self) -> dict[str, dict[str, int]]:
         """Per layer: all sites, and how many of them have a point on the map."""
         df = self.sites
@@ -405,12 +410,12 @@ def _pydantic_problems(file: str, feature: str | None, exc: ValidationError, pre
 
 
 def _load_records(source: Source, file: str, key: str, model: type[BaseModel], problems: list[Problem]) -> list[Any]:
-    path = source.where(file)
+    where = source.where(file)
     doc = _read(source, file, problems)
     if doc is None:
         return []
     if not isinstance(doc, dict) or not isinstance(doc.get(key), list):
-        problems.append(Problem(str(path), None, key, f"expected an object with a list {key!r}"))
+        problems.append(Problem(where, None, key, f"expected an object with a list {key!r}"))
         return []
     records, seen = [], set()
     for i, raw in enumerate(doc[key]):
@@ -418,38 +423,38 @@ def _load_records(source: Source, file: str, key: str, model: type[BaseModel], p
         try:
             record = model.model_validate(raw)
         except ValidationError as exc:
-            problems.extend(_pydantic_problems(str(path), rid, exc))
+            problems.extend(_pydantic_problems(where, rid, exc))
             continue
         if record.id in seen:
-            problems.append(Problem(str(path), rid, "id", "duplicate id"))
+            problems.append(Problem(where, rid, "id", "duplicate id"))
             continue
         seen.add(record.id)
         records.append(record)
-    if not records and not any(p.file == str(path) for p in problems):
-        problems.append(Problem(str(path), None, key, "the list is empty"))
+    if not records and not any(p.file == where for p in problems):
+        problems.append(Problem(where, None, key, "the list is empty"))
     return records
 
 
 def _load_district(source: Source, problems: list[Problem]) -> District | None:
-    path = source.where(DISTRICT_FILE)
+    where = source.where(DISTRICT_FILE)
     doc = _read(source, DISTRICT_FILE, problems)
     if doc is None:
         return None
     try:
         district = District.model_validate(doc)
     except ValidationError as exc:
-        problems.extend(_pydantic_problems(str(path), None, exc))
+        problems.extend(_pydantic_problems(where, None, exc))
         return None
     seen = set()
     for i, figure in enumerate(district.figures):
         if figure.id in seen:
-            problems.append(Problem(str(path), figure.id, f"figures.{i}.id", "duplicate id"))
+            problems.append(Problem(where, figure.id, f"figures.{i}.id", "duplicate id"))
         seen.add(figure.id)
     return district
 
 
 def _load_boundary(source: Source, problems: list[Problem]) -> BaseGeometry | None:
-    path = source.where(BOUNDARY_FILE)
+    where = source.where(BOUNDARY_FILE)
     doc = _read(source, BOUNDARY_FILE, problems)
     if doc is None:
         return None
@@ -458,14 +463,14 @@ def _load_boundary(source: Source, problems: list[Problem]) -> BaseGeometry | No
         geom = shape(feats[0]["geometry"])
     except Exception as exc:  # noqa: BLE001 - any malformed shape is the same user error
         reason = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
-        problems.append(Problem(str(path), None, "geometry", f"not a GeoJSON polygon: {reason}"))
+        problems.append(Problem(where, None, "geometry", f"not a GeoJSON polygon: {reason}"))
         return None
     if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid or geom.is_empty:
-        problems.append(Problem(str(path), None, "geometry", "must be one valid Polygon or MultiPolygon"))
+        problems.append(Problem(where, None, "geometry", "must be one valid Polygon or MultiPolygon"))
         return None
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        problems.append(Problem(str(path), None, "geometry", f"coordinates out of range (bounds {geom.bounds})"))
+        problems.append(Problem(where, None, "geometry", f"coordinates out of range (bounds {geom.bounds})"))
         return None
     return geom
 

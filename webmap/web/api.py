@@ -56,14 +56,10 @@ def _collection(layer: str | None, compact: bool, columns: bool = False) -> Resp
 
 
 def warm(app) -> None:
-    """Build the cached collection the map page loads, and the map frames, before the
-    first visitor asks (at 100,000 sites that takes a couple of seconds)."""
-    from .pages import map_parts
-
-    with app.test_request_context("/api/sites", headers={"Accept-Encoding": "gzip"}):
+    """Build the cached data the map page loads, before the first visitor asks (at
+    100,000 sites it takes a couple of seconds)."""
+    with app.test_request_context("/api/columns", headers={"Accept-Encoding": "gzip"}):
         _collection(None, compact=True, columns=True)
-        for lang in ("zh", "en"):
-            map_parts(lang)
 
 
 @bp.get("/api/layers")

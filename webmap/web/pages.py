@@ -48,6 +48,13 @@ def map_parts(lang: str):
     return cache[lang]
 
 
+def warm(app) -> None:
+    """Build the map frames before the first visitor asks."""
+    with app.test_request_context("/"):
+        for lang in ("zh", "en"):
+            map_parts(lang)
+
+
 @bp.get("/")
 def index():
     cat, cfg = catalogue(), settings()
@@ -56,7 +63,7 @@ def index():
     minx, miny, maxx, maxy = cat.boundary.bounds
     # Thousands of markers make a phone crawl: from cfg.cluster_at located sites on, the
     # page loads compact features and draws clusters (see docs/scale.md).
-    cluster = int(cat.sites.geometry.notna().sum()) >= cfg.cluster_at
+    cluster = cat.located_count >= cfg.cluster_at
     client_config = {
         "lang": lang,
         "cluster": cluster,
