@@ -68,6 +68,10 @@ def test_sites_table_matches_features(catalogue):
 # Bad input: each case breaks a copy of the shipped data in one way.
 
 
+def _photo(file: str) -> dict:
+    return {"file": file, "caption": {"zh": "图", "en": "photo"}, "credit": {"zh": "某", "en": "x"}}
+
+
 def _first(doc, located=True):
     return next(f for f in doc["features"] if (f["geometry"] is not None) == located)
 
@@ -170,26 +174,14 @@ BAD_INPUTS = {
         "at least 1 character",
     ),
     "missing photo file": (
-        break_sites(
-            lambda doc: _first(doc)["properties"].update(
-                photos=[
-                    {"file": "nowhere.jpg", "caption": {"zh": "图", "en": "photo"}, "credit": {"zh": "某", "en": "x"}}
-                ]
-            )
-        ),
+        break_sites(lambda doc: _first(doc)["properties"].update(photos=[_photo("nowhere.jpg")])),
         "sites.geojson",
         "first-located",
         "properties.photos.0.file",
         "no file 'nowhere.jpg'",
     ),
     "photo path traversal": (
-        break_sites(
-            lambda doc: _first(doc)["properties"].update(
-                photos=[
-                    {"file": "../secret.jpg", "caption": {"zh": "图", "en": "photo"}, "credit": {"zh": "某", "en": "x"}}
-                ]
-            )
-        ),
+        break_sites(lambda doc: _first(doc)["properties"].update(photos=[_photo("../secret.jpg")])),
         "sites.geojson",
         "first-located",
         "properties.photos.0.file",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -25,23 +27,15 @@ def validate(path: Path | None) -> None:
 
     Prints every problem and exits 1, or prints a summary and exits 0."""
     settings = _settings() if path is None else None
-    try:
-        if settings is not None and settings.database_url:
-            from .pg import load_catalogue_from_db, mask_url
+    from_db = settings is not None and settings.database_url
+    if from_db:
+        from .pg import load_catalogue_from_db, mask_url
 
-            path = mask_url(settings.database_url)
-            cat = load_catalogue_from_db(settings.database_url, settings.data_dir)
-        else:
-            path = path or settings.data_dir
-            cat = load_catalogue(path)
-    except DataError as exc:
-        for problem in exc.problems:
-            click.echo(f"ERROR {problem}", err=True)
-        click.echo(f"{len(exc.problems)} problem(s) found in {path}", err=True)
-        sys.exit(1)
-    except DatabaseError as exc:
-        click.echo(f"ERROR {exc}", err=True)
-        sys.exit(1)
+        path = mask_url(settings.database_url)
+    else:
+        path = path or settings.data_dir
+    with _or_exit(after=lambda n: f"{n} problem(s) found in {path}"):
+        cat = load_catalogue_from_db(settings.database_url, settings.data_dir) if from_db else load_catalogue(path)
     counts = cat.layer_counts()
     located = sum(c["located"] for c in counts.values())
     click.echo(
@@ -69,16 +63,8 @@ def serve(host: str | None, port: int | None) -> None:
 
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     settings = _settings(**overrides)
-    try:
+    with _or_exit("starting"):
         app = create_app(settings)
-    except DataError as exc:
-        click.echo("Not starting: the data is invalid.", err=True)
-        for problem in exc.problems:
-            click.echo(f"ERROR {problem}", err=True)
-        sys.exit(1)
-    except DatabaseError as exc:
-        click.echo(f"Not starting: {exc}", err=True)
-        sys.exit(1)
     server = make_server(settings.host, settings.port, app, threaded=True)
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
     click.echo(
@@ -101,16 +87,8 @@ def build(outdir: Path, base_url: str | None) -> None:
     from .web.staticsite import BuildError, build_site
 
     settings = _settings()
-    try:
+    with _or_exit("building", also=(BuildError,)):
         counts = build_site(outdir, settings, base_url=base_url)
-    except DataError as exc:
-        click.echo("Not building: the data is invalid.", err=True)
-        for problem in exc.problems:
-            click.echo(f"ERROR {problem}", err=True)
-        sys.exit(1)
-    except (BuildError, DatabaseError) as exc:
-        click.echo(f"Not building: {exc}", err=True)
-        sys.exit(1)
     click.echo(
         f"Built {outdir}: {counts['pages']} pages, {counts['sites']} sites, {counts['photos']} photo(s). "
         f"Open {outdir / 'index.html'} or put the folder on any static host."
@@ -151,18 +129,8 @@ def db_import(path: Path | None, database_url: str | None) -> None:
 
     url = _database_url(database_url)
     path = path or _settings().data_dir
-    try:
+    with _or_exit(after=lambda n: f"{n} problem(s) found in {path}; nothing imported, the database is unchanged"):
         result = import_data(url, path)
-    except DataError as exc:
-        for problem in exc.problems:
-            click.echo(f"ERROR {problem}", err=True)
-        click.echo(
-            f"{len(exc.problems)} problem(s) found in {path}; nothing imported, the database is unchanged", err=True
-        )
-        sys.exit(1)
-    except DatabaseError as exc:
-        click.echo(f"ERROR {exc}", err=True)
-        sys.exit(1)
     click.echo(
         f"Imported {result.sites} sites ({result.located} located) from {path} into {mask_url(url)}: "
         f"data version {result.version}. Restart running servers (one at a time) to serve it."
@@ -176,18 +144,36 @@ def db_status(database_url: str | None) -> None:
     from .pg import mask_url, status
 
     url = _database_url(database_url)
-    try:
+    with _or_exit():
         info = status(url)
-    except DataError as exc:
-        for problem in exc.problems:
-            click.echo(f"ERROR {problem}", err=True)
-        sys.exit(1)
-    except DatabaseError as exc:
-        click.echo(f"ERROR {exc}", err=True)
-        sys.exit(1)
     click.echo(f"{mask_url(url)}")
     for key in ("version", "imported_at", "source", "sites", "located"):
         click.echo(f"  {key:<12} {info.get(key, '-')}")
+
+
+@contextmanager
+def _or_exit(
+    doing: str | None = None,
+    after: Callable[[int], str] | None = None,
+    also: tuple[type[Exception], ...] = (),
+) -> Iterator[None]:
+    """Errors a user can fix become messages on stderr and exit code 1, never a
+    traceback: every data problem on its own line (headed "Not <doing>: the data is
+    invalid." and followed by ``after(number of problems)`` when given), or the one
+    database (or ``also``) error."""
+    try:
+        yield
+    except DataError as exc:
+        if doing:
+            click.echo(f"Not {doing}: the data is invalid.", err=True)
+        for problem in exc.problems:
+            click.echo(f"ERROR {problem}", err=True)
+        if after:
+            click.echo(after(len(exc.problems)), err=True)
+        sys.exit(1)
+    except (DatabaseError, *also) as exc:
+        click.echo(f"Not {doing}: {exc}" if doing else f"ERROR {exc}", err=True)
+        sys.exit(1)
 
 
 def _settings(**overrides):

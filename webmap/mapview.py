@@ -30,6 +30,22 @@ from .catalogue import Catalogue
 # the browser may contact for them (for the Content-Security-Policy and the tests).
 _TIANDITU = "https://t{s}.tianditu.gov.cn/DataServer?T=%s&x={x}&y={y}&l={z}&tk=%s"
 _TIANDITU_ATTR = '&copy; <a href="https://www.tianditu.gov.cn/">天地图 Tianditu</a>'
+
+
+def _tianditu(base: str, labels: str, name: dict[str, str]) -> dict:
+    """A Tianditu basemap: the ``base`` layer with its ``labels`` layer on top."""
+    tile = {"subdomains": "01234567", "max_zoom": 18}
+    return {
+        "name": name,
+        "crs": "wgs84",
+        "tiles": [
+            {**tile, "url": _TIANDITU % (base, "{key}"), "attribution": _TIANDITU_ATTR},
+            {**tile, "url": _TIANDITU % (labels, "{key}"), "attribution": ""},
+        ],
+        "hosts": [f"t{i}.tianditu.gov.cn" for i in range(8)],
+    }
+
+
 BASEMAPS = {
     "osm": {
         "name": {"zh": "OpenStreetMap 街道图", "en": "OpenStreetMap"},
@@ -58,34 +74,8 @@ BASEMAPS = {
         ],
         "hosts": [f"webrd0{i}.is.autonavi.com" for i in range(1, 5)],
     },
-    "tianditu-vec": {
-        "name": {"zh": "天地图 矢量", "en": "Tianditu map"},
-        "crs": "wgs84",
-        "tiles": [
-            {
-                "url": _TIANDITU % ("vec_w", "{key}"),
-                "subdomains": "01234567",
-                "attribution": _TIANDITU_ATTR,
-                "max_zoom": 18,
-            },
-            {"url": _TIANDITU % ("cva_w", "{key}"), "subdomains": "01234567", "attribution": "", "max_zoom": 18},
-        ],
-        "hosts": [f"t{i}.tianditu.gov.cn" for i in range(8)],
-    },
-    "tianditu-img": {
-        "name": {"zh": "天地图 影像", "en": "Tianditu imagery"},
-        "crs": "wgs84",
-        "tiles": [
-            {
-                "url": _TIANDITU % ("img_w", "{key}"),
-                "subdomains": "01234567",
-                "attribution": _TIANDITU_ATTR,
-                "max_zoom": 18,
-            },
-            {"url": _TIANDITU % ("cia_w", "{key}"), "subdomains": "01234567", "attribution": "", "max_zoom": 18},
-        ],
-        "hosts": [f"t{i}.tianditu.gov.cn" for i in range(8)],
-    },
+    "tianditu-vec": _tianditu("vec_w", "cva_w", {"zh": "天地图 矢量", "en": "Tianditu map"}),
+    "tianditu-img": _tianditu("img_w", "cia_w", {"zh": "天地图 影像", "en": "Tianditu imagery"}),
     "none": {"name": {"zh": "无底图", "en": "No basemap"}, "crs": "wgs84", "tiles": [], "hosts": []},
 }
 
