@@ -38,7 +38,6 @@ run: install
 
 # nginx in front of gunicorn, in the foreground (README "Production"); Ctrl-C stops both.
 serve-production: install
-	[ -x /usr/sbin/nginx ] || scripts/install-system-deps
 	$(BIN)/webmap validate
 	PYTHON=$(BIN)/python $(BIN)/python scripts/serve-production --host $(HOST) --port $(PORT)
 
