@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install install-test system-deps lint validate clean
+.PHONY: run serve-production test install install-test system-deps lint validate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ system-deps:
 run: install
 	$(BIN)/webmap validate
 	$(BIN)/webmap serve --host $(HOST) --port $(PORT)
+
+# nginx in front of gunicorn, in the foreground (README "Production"); Ctrl-C stops both.
+serve-production: install
+	$(BIN)/webmap validate
+	PYTHON=$(BIN)/python $(BIN)/python scripts/serve-production --host $(HOST) --port $(PORT)
 
 validate: install
 	$(BIN)/webmap validate

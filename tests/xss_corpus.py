@@ -81,7 +81,8 @@ PAYLOADS: list[str] = [
     "<style>@import 'javascript:alert(\"xss-51\")';</style>",
     # Unicode tricks
     "line\u2028separator\u2029paragraph",
-    "\u202ealert('xss-53')\u202c right-to-left override",
+    # (U+202E overrides are refused by the validator, tests/test_text_rules.py; a mark is allowed)
+    "\u200falert('xss-53')\u200f right-to-left mark",
     "\uff1cscript\uff1ealert('xss-54')\uff1c/script\uff1e",
     "<IMG SRC=x OnErRoR=alert('xss-55')>",
     "zero\u200bwidth\u200d<scr\u200bipt>alert('xss-56')</script>",

@@ -11,6 +11,7 @@ import click
 
 from .catalogue import DataError, load_catalogue
 from .pg import DatabaseError
+from .photos import StorageError
 from .settings import SettingsError, load_settings
 
 
@@ -63,7 +64,7 @@ def serve(host: str | None, port: int | None) -> None:
 
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     settings = _settings(**overrides)
-    with _or_exit("starting"):
+    with _or_exit("starting", also=(StorageError,)):
         app = create_app(settings)
     server = make_server(settings.host, settings.port, app, threaded=True)
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host

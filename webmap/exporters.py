@@ -257,7 +257,7 @@ def to_kml(catalogue: Catalogue, features: list[SiteFeature], selection: Selecti
             row = flat_properties(f, catalogue, site_url)
             pm = sub(folder, "Placemark", id=f.id)
             sub(pm, "name", f"{row['name_zh']} {row['name_en']}")
-            text = [row["summary_zh"], row["summary_en"]]
+            text = [clip(row["summary_zh"]), clip(row["summary_en"])]  # the site's URL follows
             if f.geometry is None:
                 text.append("位置待确认：只知道它在云冈区内。Location to be confirmed: only the district is known.")
             elif f.properties.location.approximate:
@@ -285,6 +285,17 @@ def to_kml(catalogue: Catalogue, features: list[SiteFeature], selection: Selecti
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"
 
+# GDAL's GPX reader refuses an element holding more than about 100 KB of text, and a
+# valid summary may have 20,000 characters in each language: the GPX and KML descriptions
+# keep the first DESCRIPTION_LIMIT characters and point to the site page for the rest.
+DESCRIPTION_LIMIT = 2_000
+
+
+def clip(text: str, url: str = "") -> str:
+    if len(text) <= DESCRIPTION_LIMIT:
+        return text
+    return text[:DESCRIPTION_LIMIT].rstrip() + "…" + (f" {url}" if url else "")
+
 
 def to_gpx(catalogue: Catalogue, features: list[SiteFeature], selection: Selection, site_url: SiteUrl) -> bytes:
     """GPX 1.1 waypoints. GPX has no way to hold a place without coordinates, so sites whose
@@ -309,7 +320,7 @@ def to_gpx(catalogue: Catalogue, features: list[SiteFeature], selection: Selecti
         lon, lat = f.geometry.coordinates
         wpt = sub(root, "wpt", lat=repr(lat), lon=repr(lon))
         sub(wpt, "name", f"{row['name_zh']} {row['name_en']}")
-        text = f"{row['summary_zh']} {row['summary_en']}"
+        text = f"{clip(row['summary_zh'], row['url'])} {clip(row['summary_en'], row['url'])}"
         if f.properties.location.approximate:
             text += f" (近似位置 approximate, ±{row['uncertainty_m']:,.0f} m)"
         sub(wpt, "desc", text)

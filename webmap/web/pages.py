@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from .. import vocab
 from ..district import growth_chart
 from ..mapview import BASEMAPS, build_map, locator_svg
-from ..photos import PhotoError, rendition
+from ..photos import PhotoError, check_cache_dir, rendition
 from . import catalogue, settings
 from .i18n import client_messages, current_lang
 
@@ -49,7 +49,9 @@ def map_parts(lang: str):
 
 
 def warm(app) -> None:
-    """Build the map frames before the first visitor asks."""
+    """Build the map frames before the first visitor asks; refuse to start with a photo
+    cache that cannot be written (StorageError) rather than serve broken photos."""
+    check_cache_dir(app.extensions["webmap.settings"].cache_dir)
     with app.test_request_context("/"):
         for lang in ("zh", "en"):
             map_parts(lang)
