@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationError
 
-from .schema import NonEmpty, SiteFeature, Slug, Strict, Text
+from .provenance import check_radius
+from .schema import NonEmpty, SiteFeature, Slug, SourceBox, Strict, Text
 
 TRIPS_FILE = "trips.json"
 
@@ -29,6 +30,10 @@ class Anchor(Strict):
     kind: Literal["township", "street"]
     uncertainty_m: Annotated[float, Field(gt=0, le=100_000)]
     source: NonEmpty
+    # The township/street box behind the point; the radius must reach its in-district part.
+    box: SourceBox | None = None
+    # Set when the name is a former division that no longer exists (says what replaced it).
+    former: Text | None = None
 
 
 class TripStop(Strict):
@@ -117,6 +122,10 @@ def load_trips(
                         f"uncertainty of {a.uncertainty_m:,.0f} m",
                     )
                 )
+        problems.extend(
+            Problem(name, a.id, f"{where}.{fld}", m)
+            for fld, m in check_radius(a.coordinates, a.uncertainty_m, a.box, a.kind, boundary_m)
+        )
         anchors[a.id] = a
 
     trips: dict[str, Trip] = {}
