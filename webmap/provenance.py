@@ -162,7 +162,8 @@ def _squash(text: str) -> str:
 def near_copy(text: str, article: str, allowed: tuple[str, ...] = ()) -> str | None:
     """The first run of ``NEAR_COPY_CHARS`` characters of ``text`` found word for word in
     the article, ignoring spaces and proper names in ``allowed``; else ``None``."""
-    t = _squash(text)
+    # A quotation (“…”) is a quote, not a copy of the prose around it.
+    t = re.sub(r"“[^”]{0,20}”", "\x00", _squash(text))
     for name in allowed:
         t = t.replace(_squash(name), "\x00")
     body = _squash(article)
