@@ -50,6 +50,11 @@ META_PHRASES = (
     "the article doesn't",
     "according to the article",
 )
+# Divisions that the 2023 NBS codes no longer have (their communities are under 平旺乡).
+FORMER_DIVISIONS = ("煤峪口街道", "忻州窑街道")
+# English numbers are grouped (1,197); 4-digit years (1000-2099) and division codes
+# (140214…) are left as they are.
+_UNGROUPED = re.compile(r"(?<![\d,.])(?!140214)(?:\d{5,}|(?!1\d{3}\b|20\d{2}\b)\d{4})(?![\d,])")
 # Not an article heading: a photo caption is quoted by its own line instead.
 NOT_A_SECTION = ("图片说明",)
 
@@ -187,21 +192,32 @@ def _texts(p):
         yield f"photos.{i}.caption", ph.caption
 
 
+def check_wording(field: str, text) -> list[tuple[str, str]]:
+    """Meta-phrases in either language and the English number style, for one Text."""
+    out: list[tuple[str, str]] = []
+    for lang in ("zh", "en"):
+        low = getattr(text, lang).lower()
+        for phrase in META_PHRASES:
+            if phrase in low:
+                out.append((f"{field}.{lang}", f"talks about the article ({phrase!r}): write about the place"))
+    m = _UNGROUPED.search(text.en)
+    if m:
+        out.append((f"{field}.en", f"write {m.group()} with thousands separators (1,197), as everywhere else"))
+    return out
+
+
+def check_anchor_name(anchor) -> list[tuple[str, str]]:
+    """A former division's name must be labelled as one."""
+    if any(n in anchor.name.zh for n in FORMER_DIVISIONS) and anchor.former is None:
+        return [("former", f"{anchor.name.zh} no longer exists (2023 NBS codes): say so in 'former'")]
+    return []
+
+
 def check_text(feature, article: str | None) -> list[tuple[str, str]]:
     p = feature.properties
     out: list[tuple[str, str]] = []
     for field, text in _texts(p):
-        for lang in ("zh", "en"):
-            value = getattr(text, lang)
-            low = value.lower()
-            for phrase in META_PHRASES:
-                if phrase in low:
-                    out.append(
-                        (
-                            f"properties.{field}.{lang}",
-                            f"talks about the article ({phrase!r}): write about the place",
-                        )
-                    )
+        out.extend(check_wording(f"properties.{field}", text))
         if article is not None:
             chunk = near_copy(text.zh, article, (p.name.zh,))
             if chunk:
