@@ -52,9 +52,9 @@ META_PHRASES = (
 )
 # Divisions that the 2023 NBS codes no longer have (their communities are under 平旺乡).
 FORMER_DIVISIONS = ("煤峪口街道", "忻州窑街道")
-# English numbers are grouped (1,197); 4-digit years (1000-2099) and division codes
+# English numbers are grouped (1,197); 4-digit years (1800-2099) and division codes
 # (140214…) are left as they are.
-_UNGROUPED = re.compile(r"(?<![\d,.])(?!140214)(?:\d{5,}|(?!1\d{3}\b|20\d{2}\b)\d{4})(?![\d,])")
+_UNGROUPED = re.compile(r"(?<![\d,.])(?!140214)(?:\d{5,}|(?!1[89]\d{2}\b|20\d{2}\b)\d{4})(?![\d,])")
 # Not an article heading: a photo caption is quoted by its own line instead.
 NOT_A_SECTION = ("图片说明",)
 
@@ -119,6 +119,12 @@ def _check_location(feature, boundary_m) -> list[tuple[str, str]]:
     coords = feature.geometry.coordinates if feature.geometry is not None else None
     pre = "properties.location."
     out = [(pre + f, m) for f, m in check_radius(coords, loc.uncertainty_m, loc.box, loc.precision.value, boundary_m)]
+    if loc.township is not None and loc.box is not None:
+        town = loc.township.zh.split("（")[0]
+        if town not in loc.box.source:
+            out.append(
+                (pre + "box", f"the box is not {town}'s ({loc.box.source}): a neighbour's box does not locate it")
+            )
     if len(loc.candidates) >= 2 and not loc.disputed:
         out.append((pre + "disputed", f"{len(loc.candidates)} candidate locations are stored: set disputed: true"))
     if loc.disputed and len(loc.candidates) < 2:
