@@ -251,7 +251,7 @@ def test_the_site_page_says_the_sources_disagree_in_both_languages(client):
     zh = client.get("/sites/coal-mine-memorial?lang=zh").get_data(as_text=True)
     en = client.get("/sites/coal-mine-memorial?lang=en").get_data(as_text=True)
     assert "各方说法不一" in zh and "鸦儿崖乡南沟" in zh and "煤峪口南沟" in zh
-    assert "Sources disagree" in en and "Ya'erya" in en.replace("&#39;", "'") and "Meiyukou" in en
+    assert "sources disagree" in en and "Ya'erya" in en.replace("&#39;", "'") and "Meiyukou" in en
 
 
 def test_the_site_page_names_the_township_of_an_unlocated_place(client):

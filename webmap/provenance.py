@@ -101,7 +101,7 @@ def check_radius(coords, uncertainty_m, loc_box, precision: str, boundary_m) -> 
     out: list[tuple[str, str]] = []
     if precision in ("township", "street", "village") and loc_box is None:
         out.append(("box", f"a {precision}-level point must keep its source's bounding box (box.bbox)"))
-    if loc_box is not None:
+    if loc_box is not None and boundary_m is not None:  # no boundary: already an error of its own
         need = farthest_in_district_m(lon, lat, loc_box.bbox, boundary_m)
         if (uncertainty_m or 0) + 0.5 < need:
             out.append(
@@ -129,7 +129,7 @@ def _check_location(feature, boundary_m) -> list[tuple[str, str]]:
         out.append((pre + "disputed", f"{len(loc.candidates)} candidate locations are stored: set disputed: true"))
     if loc.disputed and len(loc.candidates) < 2:
         out.append((pre + "candidates", "disputed: true needs every disagreeing source as a candidate (at least 2)"))
-    if coords is not None:
+    if coords is not None and boundary_m is not None:
         for i, cand in enumerate(loc.candidates):
             need = candidate_reach_m(coords[0], coords[1], cand, boundary_m)
             if (loc.uncertainty_m or 0) + 0.5 < need:
