@@ -112,6 +112,12 @@ def make_data(n: int, target: Path, source: Path | None = None, seed: int = 7) -
                 "source": "synthetic (bench)",
                 "uncertainty_m": 1500 if approx else 100,
             }
+            if approx:  # a village-level point keeps its (synthetic) box; 1,500 m covers it
+                location["box"] = {
+                    "source": "synthetic box",
+                    "bbox": [lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01],
+                    "vintage": "synthetic",
+                }
             located += 1
         sites["features"].append(
             {

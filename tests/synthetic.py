@@ -54,6 +54,12 @@ def add_synthetic_sites(source: Path, target: Path, n: int, seed: int = 7) -> Pa
             },
             "article_section": {"zh": "测试", "en": "Test"},
         }
+        if approximate:  # a street-level point keeps its (synthetic) street box; 500 m covers it
+            props["location"]["box"] = {
+                "source": "synthetic box",
+                "bbox": [lon - 0.003, lat - 0.003, lon + 0.003, lat + 0.003],
+                "vintage": "synthetic",
+            }
         if made % 7 == 0:
             props["school_trip"] = {"suitable": True, "notes": {"zh": "测试", "en": "Test"}}
         sites["features"].append(

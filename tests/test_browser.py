@@ -57,8 +57,8 @@ def test_toggling_a_layer_hides_exactly_its_markers(server, open_page, catalogue
 
 def test_clicking_a_marker_opens_its_popup(server, open_page, catalogue):
     page, _ = open_page(server)
-    site = catalogue.features["taile-taiqing-parking"]
-    page.locator('.site-marker[data-site-id="taile-taiqing-parking"]').click()
+    site = catalogue.features["hengan-compound-renovation"]
+    page.locator('.site-marker[data-site-id="hengan-compound-renovation"]').click()
     popup = page.locator(".leaflet-popup-content .popup")
     popup.wait_for()
     assert popup.locator(".popup-title").inner_text() == site.properties.name.zh
@@ -68,7 +68,7 @@ def test_clicking_a_marker_opens_its_popup(server, open_page, catalogue):
     assert site.properties.article_section.zh in text
     assert "近似位置" in text  # an approximate place says so
     link = popup.locator(".more a")
-    assert link.get_attribute("href") == "/sites/taile-taiqing-parking"
+    assert link.get_attribute("href") == "/sites/hengan-compound-renovation"
 
 
 def test_exact_and_approximate_places_look_different(server, open_page, catalogue):

@@ -280,7 +280,8 @@ def test_point_outside_within_its_uncertainty_is_accepted(data_copy):
     def change(doc):
         f = _first(doc)
         f["geometry"]["coordinates"] = [113.29139, 40.09361]
-        f["properties"]["location"].update(precision="township", uncertainty_m=20000)
+        # "site" precision: a township-level point would also need its source's box (provenance.py).
+        f["properties"]["location"].update(precision="site", uncertainty_m=20000)
 
     edit_json(data_copy / "sites.geojson", change)
     cat = load_catalogue(data_copy)

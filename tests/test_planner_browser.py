@@ -106,7 +106,7 @@ def test_build_reorder_reload_and_print(server, open_page, catalogue, tmp_path):
 
 
 def test_best_order_shows_distance_saved(server, open_page):
-    zigzag = "yungang-grottoes,coal-mine-memorial,gaotun-community,red-memorial-hall"
+    zigzag = "yungang-grottoes,gaotun-party-branch-site,gaotun-community,red-memorial-hall"
     page, _ = open_page(server, "/?trip=" + zigzag)
     page.wait_for_selector("#planner[data-ready=true]", state="attached")
     _wait_planned(page, zigzag.split(","))

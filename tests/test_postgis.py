@@ -263,7 +263,7 @@ def test_import_replaces_all_or_nothing(pg_url, data_copy, monkeypatch):
     first = import_data(pg_url, DATA)
     before = status(pg_url)
     assert before["version"] == first.version == load_catalogue(DATA).version
-    assert before["sites"] == 33
+    assert before["sites"] == 35
 
     # Invalid data: refused with every problem printed, the database untouched.
     edit_json(data_copy / "sites.geojson", lambda doc: doc["features"][0]["properties"].update(layer="nope"))
@@ -295,7 +295,7 @@ def test_import_replaces_all_or_nothing(pg_url, data_copy, monkeypatch):
     # And a good import of the changed folder replaces everything.
     result = CliRunner().invoke(main, ["db", "import", str(data_copy)], env={"WEBMAP_DATABASE_URL": pg_url})
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Imported 33 sites (11 located)")
+    assert result.output.startswith("Imported 35 sites (9 located)")
     after = status(pg_url)
     assert after["version"] == load_catalogue(data_copy).version != before["version"]
     assert load_catalogue_from_db(pg_url, DATA).features["yungang-grottoes"].properties.layer == "heritage"
@@ -352,7 +352,7 @@ def test_empty_or_half_empty_database_says_to_import(pg_url):
 
     import_data(pg_url, DATA)
     assert validate()[0] == 0
-    assert validate()[1].startswith(f"OK {mask_url(pg_url)}: 33 sites")
+    assert validate()[1].startswith(f"OK {mask_url(pg_url)}: 35 sites")
     with connect(pg_url, autocommit=True) as conn:
         conn.execute(f"DELETE FROM {SITES_TABLE}")
     code, out = validate()

@@ -112,7 +112,7 @@ def test_selections_filter_exactly(big):
 def test_columns_carry_the_same_sites_as_compact_geojson(big_client):
     compact = big_client.get("/api/sites?compact=1").get_json()["features"]
     cols = big_client.get("/api/columns").get_json()
-    assert cols["count"] == len(compact) == N + 33
+    assert cols["count"] == len(compact) == N + 35
     for i, f in enumerate(compact):
         p = f["properties"]
         assert cols["id"][i] == f["id"]

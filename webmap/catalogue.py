@@ -24,6 +24,8 @@ from shapely import Point
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from webmap import provenance  # absolute: survives the catalogue package split
+
 from .geo import PointIndex, SpatialIndex
 from .schema import District, Layer, SiteFeature, Theme
 from .search import SearchIndex
@@ -562,6 +564,7 @@ def _check_site(
             problems.append(
                 Problem(name, f.id, f"properties.photos.{k}.file", f"no file {photo.file!r} in {photos_dir}")
             )
+    problems.extend(Problem(name, f.id, *fm) for fm in provenance.check_site(f, boundary_m, photos_dir.parent))
     if f.geometry is None:
         return
     lon, lat = f.geometry.coordinates

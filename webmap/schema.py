@@ -9,6 +9,7 @@ one record to check.
 
 from __future__ import annotations
 
+import math
 import re
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -58,6 +59,8 @@ class Status(StrEnum):
     under_construction = "under_construction"
     completed = "completed"
     planned = "planned"
+    # The article shows the place but says nothing about whether it is open or running.
+    unknown = "unknown"
 
 
 class Precision(StrEnum):
@@ -70,6 +73,33 @@ class Precision(StrEnum):
     district = "district"
 
 
+class SourceBox(Strict):
+    """The bounding box a source gives for an area (a township or street), kept so that
+    ``webmap validate`` computes the minimum radius itself (webmap/provenance.py)."""
+
+    source: NonEmpty
+    # [west, south, east, north] in WGS-84 degrees, as the source ships it.
+    bbox: tuple[float, float, float, float]
+    # Which division list the box belongs to, e.g. "pre-2023 (sizhi 3.0.6)".
+    vintage: NonEmpty
+
+    @model_validator(mode="after")
+    def ordered(self) -> SourceBox:
+        w, s, e, n = self.bbox
+        if not (w < e and s < n and all(math.isfinite(v) for v in self.bbox)):
+            raise ValueError("bbox must be [west, south, east, north] with west < east and south < north")
+        return self
+
+
+class Candidate(Strict):
+    """One source's answer to "where is it?" when sources disagree."""
+
+    label: Text
+    source: NonEmpty
+    coordinates: tuple[float, float] | None = None
+    box: SourceBox | None = None
+
+
 class Location(Strict):
     precision: Precision
     source: NonEmpty
@@ -77,6 +107,13 @@ class Location(Strict):
     # located place, because an "exact" pin is also only as good as its source.
     uncertainty_m: Annotated[float, Field(gt=0, le=100_000)] | None = None
     note: Text | None = None
+    # The source's box for a township/street-level point (radius checked against it).
+    box: SourceBox | None = None
+    # The township the place is in, when that is known but no point is (shown on the page).
+    township: Text | None = None
+    # Every source's location when they disagree; ``disputed`` says so to the reader.
+    candidates: list[Candidate] = []
+    disputed: bool = False
 
     @property
     def approximate(self) -> bool:

@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationError
 
-from .schema import NonEmpty, SiteFeature, Slug, Strict, Text
+from .provenance import check_anchor_name, check_radius, check_wording
+from .schema import NonEmpty, SiteFeature, Slug, SourceBox, Strict, Text
 
 TRIPS_FILE = "trips.json"
 
@@ -29,6 +30,10 @@ class Anchor(Strict):
     kind: Literal["township", "street"]
     uncertainty_m: Annotated[float, Field(gt=0, le=100_000)]
     source: NonEmpty
+    # The township/street box behind the point; the radius must reach its in-district part.
+    box: SourceBox | None = None
+    # Set when the name is a former division that no longer exists (says what replaced it).
+    former: Text | None = None
 
 
 class TripStop(Strict):
@@ -117,6 +122,11 @@ def load_trips(
                         f"uncertainty of {a.uncertainty_m:,.0f} m",
                     )
                 )
+        problems.extend(
+            Problem(name, a.id, f"{where}.{fld}", m)
+            for fld, m in check_radius(a.coordinates, a.uncertainty_m, a.box, a.kind, boundary_m)
+        )
+        problems.extend(Problem(name, a.id, f"{where}.{fld}", m) for fld, m in check_anchor_name(a))
         anchors[a.id] = a
 
     trips: dict[str, Trip] = {}
@@ -128,8 +138,11 @@ def load_trips(
             problems.append(Problem(name, t.id, f"{where}.theme", f"unknown theme {t.theme!r}"))
         if t.start is not None and t.start not in anchors:
             problems.append(Problem(name, t.id, f"{where}.start", f"unknown anchor {t.start!r}"))
+        for fld in ("title", "description"):
+            problems.extend(Problem(name, t.id, f, m) for f, m in check_wording(f"{where}.{fld}", getattr(t, fld)))
         seen: set[str] = set()
         for k, s in enumerate(t.stops):
+            problems.extend(Problem(name, t.id, f, m) for f, m in check_wording(f"{where}.stops.{k}.reason", s.reason))
             field = f"{where}.stops.{k}.site"
             if s.site in seen:
                 problems.append(Problem(name, t.id, field, f"site {s.site!r} is listed twice"))
@@ -148,6 +161,10 @@ def load_trips(
                         f"site {s.site!r} has no location (geometry null) and cannot be a stop; "
                         "say in the trip's description that it is missing instead",
                     )
+                )
+            elif feature.properties.location.disputed:
+                problems.append(
+                    Problem(name, t.id, field, f"sources disagree on where {s.site!r} is; it cannot be a stop")
                 )
         trips[t.id] = t
     if len(problems) > before:

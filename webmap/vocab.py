@@ -12,6 +12,7 @@ STATUS = {
     Status.under_construction: {"zh": "在建", "en": "Under construction"},
     Status.completed: {"zh": "已建成", "en": "Completed"},
     Status.planned: {"zh": "规划中", "en": "Planned"},
+    Status.unknown: {"zh": "状态不详", "en": "Status not known"},
 }
 
 PRECISION = {
