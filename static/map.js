@@ -784,6 +784,8 @@
   }
   function flushUrl() {
     urlQueued = false;
+    // Mid-pan (a popup's auto-pan, a drag): the "moveend" below writes it when the map stops.
+    if (document.body.hasAttribute("data-map-moving")) return;
     WebMap.stats.urlWrites++;
     history.replaceState(null, "", "?" + stateParams().toString());
     $("lang-switch").href = "?" + stateParams(lang === "zh" ? "en" : "zh").toString();
