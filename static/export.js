@@ -7,22 +7,20 @@
 (function () {
   "use strict";
 
-  const WebMap = window.WebMap, config = WebMap.config, t = WebMap.t, state = WebMap.state;
+  const WebMap = window.WebMap, P = window.WebMapParams, config = WebMap.config, t = WebMap.t;
+  const state = WebMap.state;  // read only: map.js changes it
   const layerIds = config.layers.map((l) => l.id);
 
   // The server marks the embed page itself; a static copy of the site cannot, so do it here too.
-  if (new URLSearchParams(window.location.search).get("embed") === "1") document.body.classList.add("embed");
+  if (P.parse(new URLSearchParams(window.location.search), "embed")) document.body.classList.add("embed");
 
-  /* The selection as export query parameters; empty when it is everything. */
+  /* The selection as export query parameters (named as on the map: js/params.js); empty
+   * when it is everything. */
   function selectionQuery() {
     const q = new URLSearchParams();
-    if (state.layers.size !== layerIds.length) q.set("layers", layerIds.filter((id) => state.layers.has(id)).join(","));
-    if (state.theme.size) q.set("themes", [...state.theme].join(","));
-    if (state.status.size) q.set("status", [...state.status].join(","));
-    if (state.precision.size) q.set("precision", [...state.precision].join(","));
-    if (state.school) q.set("school", "1");
-    if (state.q) q.set("q", state.q);
-    return q.toString().replace(/%2C/g, ",");
+    P.write(q, "layers", state.layers.size !== layerIds.length ? layerIds.filter((id) => state.layers.has(id)) : null);
+    for (const k of ["theme", "status", "precision", "school", "q"]) P.write(q, k, state[k]);
+    return P.text(q);
   }
 
   const links = [...document.querySelectorAll("#export-links a[data-format]")];
@@ -68,8 +66,9 @@
     }
   });
 
-  function update() { updateExports(); updateEmbed(); }
-  WebMap.on("change", update);
-  WebMap.map.on("moveend", updateEmbed);
-  if (WebMap.features.length) update();
+  // The snippet copies the address bar, so it follows each rewrite of it (map.js writes it
+  // once per action, after the "change" subscribers ran).
+  WebMap.on("change", updateExports);
+  WebMap.on("url", updateEmbed);
+  if (WebMap.features.length) { updateExports(); updateEmbed(); }
 })();

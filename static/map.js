@@ -85,25 +85,25 @@
 
   /* --------------------------------------------------------------- state */
 
-  const params = new URLSearchParams(window.location.search);
-  const listParam = (name) => (params.has(name) ? params.get(name).split(",").filter(Boolean) : []);
+  // Every URL parameter is parsed through the one table in js/params.js.
+  const P = window.WebMapParams, params = new URLSearchParams(window.location.search);
   const baseIds = config.basemaps.map((b) => b.id);
   const baseCrs = table(config.basemaps.map((b) => [b.id, b.crs]));
+  const near = P.parse(params, "near"), sort = P.parse(params, "sort"), base = P.parse(params, "base");
   const state = {
-    layers: new Set(params.has("layers") ? listParam("layers").filter((x) => x in layersById)
+    layers: new Set(params.has("layers") ? P.parse(params, "layers").filter((x) => x in layersById)
                                            : config.layers.map((l) => l.id)),
-    theme: new Set(listParam("theme")),
-    status: new Set(listParam("status")),
-    precision: new Set(listParam("precision")),
-    school: params.get("school") === "1",
-    q: params.get("q") || "",
-    site: params.get("site"),
-    near: null,                       // {kind: "site", id} | {kind: "me", lon, lat}
-    radius: Number(params.get("r")) || 10000,
-    sort: ["relevance", "name", "distance"].includes(params.get("sort")) ? params.get("sort") : "relevance",
-    base: baseIds.includes(params.get("base")) ? params.get("base") : baseIds[0],
+    theme: new Set(P.parse(params, "theme")),
+    status: new Set(P.parse(params, "status")),
+    precision: new Set(P.parse(params, "precision")),
+    school: P.parse(params, "school"),
+    q: P.parse(params, "q"),
+    site: P.parse(params, "site") || null,
+    near: near.startsWith("site:") ? {kind: "site", id: near.slice(5)} : null,  // | {kind: "me", lon, lat}
+    radius: P.parse(params, "r"),
+    sort: ["relevance", "name", "distance"].includes(sort) ? sort : "relevance",
+    base: baseIds.includes(base) ? base : baseIds[0],
   };
-  if ((params.get("near") || "").startsWith("site:")) state.near = {kind: "site", id: params.get("near").slice(5)};
   let features = [], byId = table(), searchHits = null, nearHits = null, distances = null, offsets = table();
   const markers = table(), circles = [];
   // Cluster mode (large catalogues, see docs/scale.md): the page holds compact features,
@@ -119,14 +119,20 @@
    *   WebMap.on("popup", fn(rootElement, feature))    each time a popup is built
    *   WebMap.on("change", fn(state))                  after filters, search or view change
    *   WebMap.on("list", fn())                         after the list has been redrawn
+   *   WebMap.on("url", fn())                          after the address bar was rewritten (once per action)
    */
-  const listeners = {ready: [], popup: [], change: [], list: []};
+  const listeners = {ready: [], popup: [], change: [], list: [], url: []};
   const WebMap = (window.WebMap = {
     map, config, el, t, tr, state, features: [], markers,
     // "ready" is remembered: a script that registers after the data came in (the data
     // is preloaded, so it can beat a later <script>) is called at once.
     on: (event, fn) => { listeners[event].push(fn); if (event === "ready" && readyArgs) fn(...readyArgs); },
-    visibleFeatures: () => features.filter((f) => matches(f)),
+    visibleFeatures: () => features.filter(visible),
+    // How far a marker is fanned out from its site's point, in screen pixels [x, y]
+    // (several sites can share one approximate point); [0, 0] when it is not.
+    markerOffset: (id) => offsets[id] || [0, 0],
+    // Counters a test (or a curious developer) can read: filter tests and URL writes so far.
+    stats: {filterRuns: 0, urlWrites: 0},
   });
   let readyArgs = null;
   const emit = (event, ...args) => {
@@ -253,7 +259,7 @@
       radius: 80, maxZoom: CLUSTER_MAX_ZOOM,
       map: (p) => ({byLayer: config.layers.map((l) => (l.id === p.layer ? 1 : 0))}),
       reduce: (acc, p) => { for (let i = 0; i < acc.byLayer.length; i++) acc.byLayer[i] += p.byLayer[i]; },
-    }).load(features.filter((f) => f.geometry && matches(f)));
+    }).load(features.filter((f) => f.geometry && visible(f)));
   }
   function clusterIcon(n, byLayer) {
     const label = n >= 10000 ? Math.round(n / 1000) + "k" : n >= 1000 ? (n / 1000).toFixed(1) + "k" : String(n);
@@ -388,6 +394,7 @@
   /* Does a site pass every filter (and the search and nearby selections)?
    * ``skip`` leaves one facet out, for that facet's live counts. */
   function matches(f, skip) {
+    WebMap.stats.filterRuns++;
     for (const facet of FACETS) {
       if (facet.id === skip) continue;
       const chosen = selected(facet.id);
@@ -398,6 +405,16 @@
     if (nearHits && !nearHits.has(f.id)) return false;
     return true;
   }
+
+  /* Whether each site passes every filter but the layer one (layers are shown and hidden
+   * as whole marker groups): worked out at most once per site per apply(). */
+  let passes = new Map();
+  function passing(f) {
+    let v = passes.get(f.id);
+    if (v === undefined) passes.set(f.id, (v = matches(f, "layer")));
+    return v;
+  }
+  const visible = (f) => state.layers.has(f.properties.layer) && passing(f);
 
   function renderFacets() {
     const box = $("facets");
@@ -630,7 +647,7 @@
   }
 
   function renderList() {
-    const shown = features.filter((f) => matches(f));
+    const shown = features.filter(visible);
     const bounds = map.getBounds();
     const inView = shown.filter((f) => f.geometry && bounds.contains(latlngOf(f.id))).sort(compare);
     const unlocated = shown.filter((f) => !f.geometry).sort(compare);
@@ -701,6 +718,7 @@
   /* --------------------------------------------------------------- apply */
 
   function apply() {
+    passes = new Map();  // the state has changed: every site is tested again, once
     if (clustered) {
       buildClusters();
       renderClusters();
@@ -720,13 +738,13 @@
       const marker = markers[f.id];
       if (!marker) continue;
       const group = groups[f.properties.layer];
-      const show = matches(f, "layer");
+      const show = passing(f);
       if (show && !group.hasLayer(marker)) group.addLayer(marker);
       if (!show && group.hasLayer(marker)) group.removeLayer(marker);
     }
     for (const c of circles) {
       const group = groups[c.layer];
-      const show = c.ids.some((id) => matches(byId[id], "layer"));
+      const show = c.ids.some((id) => passing(byId[id]));
       if (show && !group.hasLayer(c.circle)) group.addLayer(c.circle);
       if (!show && group.hasLayer(c.circle)) group.removeLayer(c.circle);
     }
@@ -739,33 +757,40 @@
 
   /* ----------------------------------------------------------------- URL */
 
-  // The URL parameters this script owns; others (the planner's trip=…, embed=1) are kept.
-  const OWN_PARAMS = ["lang", "layers", "theme", "status", "precision", "school", "q", "near", "r", "sort", "base",
-                      "site", "view"];
+  // The URL parameters this script owns (js/params.js); others (the planner's trip=…, embed=1) are kept.
   function stateParams(forLang) {
     const q = new URLSearchParams(window.location.search);
-    OWN_PARAMS.forEach((k) => q.delete(k));
+    P.owned("map").forEach((k) => P.write(q, k, null));
     q.set("lang", forLang || lang);
-    if (state.layers.size !== config.layers.length) q.set("layers", [...state.layers].join(","));
-    for (const k of ["theme", "status", "precision"]) if (state[k].size) q.set(k, [...state[k]].join(","));
-    if (state.school) q.set("school", "1");
-    if (state.q) q.set("q", state.q);
+    P.write(q, "layers", state.layers.size !== config.layers.length ? state.layers : null);
+    for (const k of ["theme", "status", "precision", "school", "q"]) P.write(q, k, state[k]);
     // "Near me" is never written into a link: a shared link must not carry your location.
-    if (state.near && state.near.kind === "site") q.set("near", "site:" + state.near.id);
-    if (state.radius !== 10000) q.set("r", String(state.radius));
-    if (state.sort !== "relevance") q.set("sort", state.sort);
-    if (state.base !== baseIds[0]) q.set("base", state.base);
-    if (state.site) q.set("site", state.site);
+    P.write(q, "near", state.near && state.near.kind === "site" ? "site:" + state.near.id : null);
+    P.write(q, "r", state.radius);
+    P.write(q, "sort", state.sort);
+    P.write(q, "base", state.base !== baseIds[0] ? state.base : null);
+    P.write(q, "site", state.site);
     const c = map.getCenter();
     q.set("view", `${c.lat.toFixed(5)},${c.lng.toFixed(5)},${map.getZoom()}`);
     return q;
   }
+  /* Many things ask for the URL to follow the state during one user action (a list click
+   * selects, moves the map and opens a popup); it is written once, after all of them. */
+  let urlQueued = false;
   function writeUrl() {
-    if (!features.length) return;  // not restored yet
-    const query = "?" + stateParams().toString();
-    history.replaceState(null, "", query);
+    if (!features.length || urlQueued) return;  // not restored yet, or already queued
+    urlQueued = true;
+    queueMicrotask(flushUrl);
+  }
+  function flushUrl() {
+    urlQueued = false;
+    // Mid-pan (a popup's auto-pan, a drag): the "moveend" below writes it when the map stops.
+    if (document.body.hasAttribute("data-map-moving")) return;
+    WebMap.stats.urlWrites++;
+    history.replaceState(null, "", "?" + stateParams().toString());
     $("lang-switch").href = "?" + stateParams(lang === "zh" ? "en" : "zh").toString();
     if (!$("share").hidden) updateShare();
+    emit("url");
   }
 
   /* --------------------------------------------------------------- share */

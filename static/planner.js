@@ -15,9 +15,25 @@
   if (!WebMap || !root) return;
   var el = WebMap.el, map = WebMap.map;
   var urls = {trips: root.getAttribute("data-trips-url"), plan: root.getAttribute("data-plan-url")};
-  var KEYS = ["trip", "mode", "start", "from", "to", "date", "visit", "trip_theme"];
+  var KEYS = window.WebMapParams.owned("planner");  // the URL parameters this script owns (js/params.js)
   var msg = WebMap.t, tr = WebMap.tr;  // interface strings (message catalogue) and content in the page's language
-  var MODES = {walk: "modeWalk", coach: "modeCoach", car: "modeCar"};
+  // Travel modes come from the page config (config.modes: [{id, label}]) when the server
+  // sends them; otherwise the three the planner has always offered, labelled from the catalogue.
+  // sends them (the mode menu is then rebuilt from them); otherwise the menu in the template.
+  var MODES = {walk: true, coach: true, car: true};
+  var configModes = Array.isArray(WebMap.config.modes) && WebMap.config.modes.length ? WebMap.config.modes : null;
+  if (configModes) {
+    MODES = {};
+    configModes.forEach(function (m) { MODES[m.id] = true; });
+  }
+  function fillModeMenu(select) {
+    if (!configModes) return;
+    clear(select);
+    configModes.forEach(function (m) {
+      var label = m.label && typeof m.label === "object" ? tr(m.label) : String(m.label || m.id);
+      select.appendChild(el("option", {value: m.id}, label));
+    });
+  }
 
   var byId = {}, book = null, lastPlan = null, saved = null, pickTarget = null, seq = 0;
   var state = {stops: [], mode: "coach", start: "09:00", from: "", to: "", date: "", visit: {}, theme: ""};
@@ -428,12 +444,8 @@
                {color: "#1d2327", weight: 2.5, dashArray: "6 5", interactive: false, className: "trip-route"}).addTo(overlay);
     plan.stops.forEach(function (s, i) {
       // Sit the number on the top-right of the site's own marker, which map.js may have
-      // fanned out around a shared approximate point (its icon anchor holds that offset).
-      var marker = WebMap.markers[s.id], off = [0, 0];
-      if (marker && marker.options.icon && marker.options.icon.options.iconAnchor) {
-        var a = marker.options.icon.options.iconAnchor;
-        off = [22 - a[0], 22 - a[1]];
-      }
+      // fanned out around a shared approximate point (WebMap.markerOffset says by how much).
+      var off = WebMap.markerOffset(s.id);
       var icon = L.divIcon({html: el("span", {}, String(i + 1)), className: "trip-marker", iconSize: [22, 22],
                             iconAnchor: [11 - off[0] - 15, 11 - off[1] + 15]});
       L.marker([s.lat, s.lon], {icon: icon, interactive: false, keyboard: false}).addTo(overlay);
@@ -452,6 +464,7 @@
         book = data;
         var restored = readUrl();
         state = restored.state;
+        fillModeMenu($("trip-mode"));
         renderThemes();
         syncControls();
         (book.trips || []).forEach(function (t) { if (t.id === state.theme) showThemeNote(t); });
