@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from webmap import create_app
 from webmap.catalogue import load_catalogue
 from webmap.settings import PROJECT_ROOT, load_settings
+from webmap.web.app import create_app
 
 DATA = PROJECT_ROOT / "data"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"

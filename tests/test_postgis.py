@@ -21,7 +21,6 @@ from click.testing import CliRunner
 from conftest import DATA, PROJECT_ROOT, edit_json
 from shapely import Point
 
-from webmap import create_app
 from webmap.catalogue import load_catalogue
 from webmap.cli import main
 from webmap.geo import PointIndex
@@ -37,6 +36,7 @@ from webmap.pg import (
     status,
 )
 from webmap.settings import load_settings
+from webmap.web.app import create_app
 
 SECRET = "s3cret-Pa55"
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
-from .catalogue import Catalogue
+from ..catalogue import Catalogue
 from .planner import MAX_STOPS, MAX_VISIT_MINUTES, MODES, Place, Plan, PlanError, clock_label, estimates_from, plan_trip
 from .planner import parse_hhmm as _parse_hhmm
 
@@ -314,7 +314,7 @@ def plan_json(plan: Plan, req: TripRequest, settings) -> dict:
 def overview_svg(boundary, plan: dict, width: int = 420) -> dict:
     """Numbers for the itinerary's overview map: the district outline (the site page's
     locator), the places in order and the straight lines between them. Numbers only."""
-    from .mapview import locator_svg
+    from ..mapview import locator_svg
 
     base = locator_svg(boundary, None, None, width)
     points = []
