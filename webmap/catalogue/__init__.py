@@ -16,7 +16,7 @@ from .files import (
     Source,
     read_json,
 )
-from .loader import load_app_catalogue, load_catalogue
+from .loader import load_catalogue
 from .store import COLUMNS, Catalogue, FeatureStore
 from .validate import SiteContext, check_site, validate_site
 
@@ -38,7 +38,6 @@ __all__ = [
     "SiteContext",
     "Source",
     "check_site",
-    "load_app_catalogue",
     "load_catalogue",
     "read_json",
     "validate_site",

@@ -75,15 +75,6 @@ def load_catalogue(
     return catalogue.warm()
 
 
-def load_app_catalogue(settings) -> Catalogue:
-    """The catalogue the settings ask for: the database's, or the data folder's."""
-    if settings.database_url:
-        from ..pg import load_catalogue_from_db
-
-        return load_catalogue_from_db(settings.database_url, settings.data_dir)
-    return load_catalogue(settings.data_dir)
-
-
 def _load_sites(
     source: Source, context: SiteContext, problems: list[Problem]
 ) -> tuple[FeatureStore, gpd.GeoDataFrame | None, SearchIndex]:

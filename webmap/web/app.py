@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_compress import Compress
 
-from ..catalogue import Catalogue, load_app_catalogue
+from ..catalogue import Catalogue, load_catalogue
 from ..exporters import FORMATS as _EXPORT_FORMATS
 from ..settings import PROJECT_ROOT, Settings, load_settings
 
@@ -49,4 +49,13 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     return app
 
 
-__all__ = ["create_app"]
+def load_app_catalogue(settings: Settings) -> Catalogue:
+    """The catalogue the settings ask for: the database's, or the data folder's."""
+    if settings.database_url:
+        from ..pg import load_catalogue_from_db
+
+        return load_catalogue_from_db(settings.database_url, settings.data_dir)
+    return load_catalogue(settings.data_dir)
+
+
+__all__ = ["create_app", "load_app_catalogue"]
