@@ -69,7 +69,7 @@ def test_csv_has_facts_themes_and_no_formula_cells(client, catalogue):
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(data_copy):
-    from conftest import edit_json
+    from support import edit_json
 
     from webmap.settings import load_settings
     from webmap.web.app import create_app
@@ -106,7 +106,7 @@ def test_kml_export_reads_back_in_gdal(client, catalogue, tmp_path, query, layer
 
 
 def test_kml_description_shows_markup_literally(data_copy, tmp_path):
-    from conftest import edit_json
+    from support import edit_json
 
     from webmap.settings import load_settings
     from webmap.web.app import create_app

@@ -154,7 +154,7 @@ def test_openapi_document_describes_the_endpoints(client, catalogue):
 
 
 def test_html_pages_are_bilingual_and_escape_data(client, data_copy):
-    from conftest import edit_json
+    from support import edit_json
 
     from webmap.settings import load_settings
     from webmap.web.app import create_app

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import edit_json
 from PIL import Image
+from support import edit_json
 
 from webmap.settings import load_settings
 from webmap.web.app import create_app

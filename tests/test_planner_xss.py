@@ -9,7 +9,7 @@ import io
 import gpxpy
 import icalendar
 import pytest
-from conftest import edit_json
+from support import edit_json
 
 from webmap.settings import load_settings
 from webmap.web.app import create_app

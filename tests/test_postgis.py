@@ -1,5 +1,5 @@
 """The PostGIS backend (webmap/pg.py) against a real PostgreSQL + PostGIS cluster
-(tests/pgcluster.py): what an operator and a caller notice. The same API and pages as
+(tests/support/pgcluster.py): what an operator and a caller notice. The same API and pages as
 the data folder, the spatial index really used, imports that are all-or-nothing, clear
 errors, and no 500 while the database is re-imported or gone."""
 
@@ -18,8 +18,8 @@ import urllib.request
 import geopandas as gpd
 import pytest
 from click.testing import CliRunner
-from conftest import DATA, PROJECT_ROOT, edit_json
 from shapely import Point
+from support import DATA, PROJECT_ROOT, edit_json
 
 from webmap.catalogue import load_catalogue
 from webmap.cli import main

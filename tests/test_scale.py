@@ -9,9 +9,9 @@ import random
 
 import numpy
 import pytest
-from conftest import DATA
 from pyproj import Geod
-from synthetic import add_synthetic_sites
+from support import DATA
+from support.synthetic import add_synthetic_sites
 
 from webmap.catalogue import load_catalogue
 from webmap.geo import PointIndex
