@@ -15,6 +15,7 @@ from pydantic import Field, StringConstraints, ValidationError
 from ..outline import in_metres, metres_outside
 from ..problems import DataError, Problem, pydantic_problems
 from ..schema import NonEmpty, SiteFeature, Slug, Strict, Text
+from ..vocab import Mode
 
 TRIPS_FILE = "trips.json"
 
@@ -44,7 +45,7 @@ class Trip(Strict):
     theme: Slug
     title: Text
     description: Text
-    mode: Literal["walk", "coach", "car"]
+    mode: Mode
     start_time: HHMM
     start: Slug | None = None
     stops: Annotated[list[TripStop], Field(min_length=1, max_length=25)]

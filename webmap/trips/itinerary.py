@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from ..catalogue import Catalogue
+from ..vocab import Mode
 from .planner import MAX_STOPS, MAX_VISIT_MINUTES, MODES, Place, Plan, PlanError, clock_label, estimates_from, plan_trip
 from .planner import parse_hhmm as _parse_hhmm
 
@@ -28,7 +29,6 @@ ESTIMATE_NOTE = {
     "en": "Distances and times are estimates: straight-line distance times a detour factor at an average speed "
     "for the mode, not a routed path.",
 }
-AMAP_MODES = {"walk": "walk", "coach": "bus", "car": "car"}
 
 
 class PointIn(BaseModel):
@@ -44,7 +44,7 @@ class TripRequest(BaseModel):
     stops: Annotated[list[Id], Field(min_length=1, max_length=MAX_STOPS)]
     start: Id | PointIn | None = None
     end: Id | PointIn | None = None
-    mode: Literal["walk", "coach", "car"] = "coach"
+    mode: Mode = "coach"
     start_time: str = "09:00"
     date: dt.date | None = None
     visit_minutes: dict[Id, Annotated[int, Field(ge=0, le=MAX_VISIT_MINUTES)]] = {}
@@ -255,7 +255,7 @@ def amap_link(a: Place, b: Place, mode: str) -> str:
         return f"{p.lon:.6f},{p.lat:.6f}," + quote(p.name_zh.replace(",", " ").replace("，", " "), safe="")
 
     return (
-        f"https://uri.amap.com/navigation?from={pt(a)}&to={pt(b)}&mode={AMAP_MODES[mode]}"
+        f"https://uri.amap.com/navigation?from={pt(a)}&to={pt(b)}&mode={MODES[mode]['amap']}"
         "&policy=0&src=yungang-webmap&coordinate=wgs84&callnative=0"
     )
 

@@ -18,7 +18,8 @@ from datetime import date, datetime, time, timedelta
 
 from pyproj import Geod
 
-MODES = ("walk", "coach", "car")
+from ..vocab import MODES
+
 MAX_STOPS = 25
 EXACT_LIMIT = 10
 MAX_VISIT_MINUTES = 24 * 60

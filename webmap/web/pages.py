@@ -80,6 +80,7 @@ def index():
         "basemaps": [{"id": b, "crs": BASEMAPS[b]["crs"]} for b in cfg.basemap_ids],
         "bounds": [[miny, minx], [maxy, maxx]],
         "vocab": vocab.as_json(),
+        "modes": vocab.modes_json(),
         "messages": client_messages(),
     }
     return render_template(

@@ -21,7 +21,8 @@ from ..trips.itinerary import (
     rename,
     request_from_query,
 )
-from ..trips.planner import MAX_STOPS, MODES, PlanError, estimates_from
+from ..trips.planner import MAX_STOPS, PlanError, estimates_from
+from ..vocab import MODES
 from . import catalogue, settings
 from .errors import ApiError
 
@@ -158,4 +159,5 @@ def itinerary():
         qr_svg=qr,
         links=_links(result["query"]),
         vocab=vocab.as_json(),
+        modes=vocab.MODES,
     )
