@@ -26,5 +26,4 @@ def export(fmt: str):
     result = exporters.export(cat, selection, fmt, _site_url)
     resp = Response(result.content, headers=result.http_headers())
     resp.headers["Cache-Control"] = "no-cache"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp

@@ -19,8 +19,9 @@ from flask import (
 from flask_babel import gettext as _
 
 from .. import vocab
+from ..basemaps import BASEMAPS
 from ..district import growth_chart
-from ..mapview import BASEMAPS, build_map, locator_svg
+from ..mapview import build_map, locator_svg
 from ..photos import PhotoError, rendition
 from . import catalogue, settings
 from .i18n import client_messages, current_lang
@@ -147,7 +148,6 @@ def photo(size: str, name: str):
     except PhotoError as exc:
         abort(exc.status, description=str(exc))
     resp = send_file(path, mimetype="image/jpeg", max_age=86400)
-    resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
 
 

@@ -9,6 +9,7 @@ import segno
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from .. import vocab
+from ..formats import MEDIA_TYPES, attachment
 from ..trips import writers
 from ..trips.itinerary import (
     ESTIMATE_NOTE,
@@ -29,10 +30,10 @@ from .errors import ApiError
 bp = Blueprint("trips", __name__)
 
 EXPORTS = {
-    "gpx": ("application/gpx+xml", writers.to_gpx),
-    "kml": ("application/vnd.google-earth.kml+xml", writers.to_kml),
-    "ics": ("text/calendar; charset=utf-8", writers.to_ics),
-    "csv": ("text/csv; charset=utf-8", None),
+    "gpx": (MEDIA_TYPES["gpx"], writers.to_gpx),
+    "kml": (MEDIA_TYPES["kml"], writers.to_kml),
+    "ics": (MEDIA_TYPES["ics"], writers.to_ics),
+    "csv": (MEDIA_TYPES["csv"], None),
 }
 
 
@@ -131,8 +132,7 @@ def export(fmt: str):
     body = writers.to_csv(result) if fmt == "csv" else writer(result, online)
     resp = Response(body, mimetype=mimetype.split(";")[0])
     resp.headers["Content-Type"] = mimetype
-    resp.headers["Content-Disposition"] = f'attachment; filename="yungang-trip-{result["date"]}.{fmt}"'
-    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Content-Disposition"] = attachment(f"yungang-trip-{result['date']}.{fmt}")
     return resp
 
 
