@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from ..catalogue import Catalogue
+from ..params import unknown_message, unknown_parameter
 from ..vocab import Mode
 from .planner import MAX_STOPS, MAX_VISIT_MINUTES, MODES, Place, Plan, PlanError, clock_label, estimates_from, plan_trip
 from .planner import parse_hhmm as _parse_hhmm
@@ -118,9 +119,9 @@ def _place_param(value: str) -> Any:
 
 
 def request_from_query(args: Mapping[str, str]) -> TripRequest:
-    unknown = sorted(set(args) - QUERY_KEYS)
-    if unknown:
-        raise PlanError(unknown[0], f"unknown query parameter {unknown[0]!r}")
+    unknown = unknown_parameter(args, QUERY_KEYS)
+    if unknown is not None:
+        raise PlanError(unknown, unknown_message(unknown))
     raw: dict[str, Any] = {"stops": [s for s in (args.get("trip") or "").split(",") if s]}
     for key, name in (("mode", "mode"), ("start", "start_time"), ("date", "date"), ("trip_theme", "theme")):
         if args.get(key):

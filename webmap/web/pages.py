@@ -18,11 +18,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from .. import vocab
+from .. import params, vocab
 from ..basemaps import BASEMAPS
 from ..district import growth_chart
 from ..mapview import build_map, locator_svg
-from ..photos import PhotoError, rendition
+from ..photos import rendition
 from . import catalogue, settings
 from .i18n import client_messages, current_lang
 
@@ -81,6 +81,7 @@ def index():
         "basemaps": [{"id": b, "crs": BASEMAPS[b]["crs"]} for b in cfg.basemap_ids],
         "bounds": [[miny, minx], [maxy, maxx]],
         "vocab": vocab.as_json(),
+        "params": params.as_json(),
         "modes": vocab.modes_json(),
         "messages": client_messages(),
     }
@@ -143,10 +144,7 @@ def site_index():
 @bp.get("/photos/<size>/<name>")
 def photo(size: str, name: str):
     cfg = settings()
-    try:
-        path = rendition(cfg.data_dir / "photos", cfg.cache_dir, name, size)
-    except PhotoError as exc:
-        abort(exc.status, description=str(exc))
+    path = rendition(cfg.data_dir / "photos", cfg.cache_dir, name, size)  # PhotoError: a 4xx page
     resp = send_file(path, mimetype="image/jpeg", max_age=86400)
     return resp
 
