@@ -1,6 +1,6 @@
 """Time to first markers in headless Chromium, for the map and for a plain Folium export.
 
-Ours: `python -m webmap.cli serve --port 0` on the bench's data folder (as tests/conftest.py
+Ours: `python -m webmap.cli serve --port 0` on the bench's data folder (as tests/support/browser.py
 starts it), then `/?lang=zh` in a fresh browser. Plain Folium: the HTML bench/scale.py
 built, with Leaflet from the same node_modules, served by a small local http.server.
 Every request to a host other than 127.0.0.1/localhost is aborted, so nothing leaves the
@@ -69,7 +69,7 @@ _TRANSFER_JS = """
 
 
 class LiveServer:
-    """`webmap serve --port 0` in a subprocess (the approach of tests/conftest.py's LiveServer)."""
+    """`webmap serve --port 0` in a subprocess (the approach of tests/support/browser.py's LiveServer)."""
 
     def __init__(self, app_root: Path, data_dir: Path, tmp: Path, assets_dir: Path | None = None):
         env = {

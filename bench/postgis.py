@@ -47,10 +47,10 @@ def timed(fn, repeat: int) -> tuple[float, float]:
 def run(url: str, n: int, repeat: int) -> None:
     from scale import make_data
 
-    from webmap import create_app
     from webmap.catalogue import load_catalogue
     from webmap.pg import import_data, load_catalogue_from_db, mask_url
     from webmap.settings import load_settings
+    from webmap.web.app import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"

@@ -62,7 +62,11 @@ def measure(app_root: Path, data_dir: Path, n: int, plain_html: Path) -> dict:
     """Step 1; runs inside a fresh process for one N."""
     sys.path.insert(0, str(app_root))
     import webmap
-    from webmap import create_app
+
+    try:
+        from webmap.web.app import create_app
+    except ImportError:  # a checkout from before the factory moved into the web package
+        from webmap import create_app
     from webmap.catalogue import load_catalogue
     from webmap.settings import load_settings
 

@@ -1,36 +1,22 @@
-"""Fixtures: the shipped data (or a copy to break), the app, and a real server
-driven by headless Chromium that fails on console errors and outside requests."""
+"""Fixtures only: the shipped data (or a copy to break), the app, and a real server
+driven by headless Chromium that fails on console errors and outside requests. The
+helpers they use live in tests/support/; browser tests are in tests/browser/."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from support.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, PageWatch, blank_tile
+from support.data import DATA
 
-from webmap import create_app
 from webmap.catalogue import load_catalogue
-from webmap.settings import PROJECT_ROOT, load_settings
-
-DATA = PROJECT_ROOT / "data"
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("WEBMAP_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-]
+from webmap.settings import load_settings
+from webmap.web.app import create_app
 
 
 @pytest.fixture(scope="session")
@@ -46,12 +32,6 @@ def data_copy(tmp_path) -> Path:
     return target
 
 
-def edit_json(path: Path, change: Callable[[dict], object]) -> None:
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    change(doc)
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-
-
 @pytest.fixture
 def app(tmp_path):
     return create_app(load_settings(tiles="none", cache_dir=tmp_path / "cache"))
@@ -64,44 +44,6 @@ def client(app):
 
 # ---------------------------------------------------------------------------
 # A real server process and a real browser
-
-
-class LiveServer:
-    def __init__(self, data_dir: Path, tmp: Path, tiles: str = "none", env: dict[str, str] | None = None):
-        env = {
-            **os.environ,
-            "WEBMAP_DATA_DIR": str(data_dir),
-            "WEBMAP_TILES": tiles,
-            "WEBMAP_CACHE_DIR": str(tmp / "cache"),
-            "PYTHONUNBUFFERED": "1",
-            **(env or {}),
-        }
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "webmap.cli", "serve", "--host", "127.0.0.1", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-            cwd=PROJECT_ROOT,
-        )
-        # The first line is the URL; if the process dies instead, fail with what it said.
-        line = self.proc.stdout.readline()
-        if "http://" not in line:
-            rest = self.proc.stdout.read() if self.proc.poll() is not None else ""
-            self.stop()
-            raise RuntimeError(f"server did not start:\n{line}{rest}")
-        self.url = line.strip().split()[-1].rstrip("/")
-        # Keep reading the server's log, or its pipe fills up and the server blocks.
-        self.log: list[str] = []
-        threading.Thread(target=lambda: self.log.extend(self.proc.stdout), daemon=True).start()
-        self.origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.url))
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 @pytest.fixture
@@ -124,14 +66,14 @@ def server(serve) -> LiveServer:
 
 
 # ---------------------------------------------------------------------------
-# A throwaway PostgreSQL + PostGIS cluster (tests/pgcluster.py) for the database backend
+# A throwaway PostgreSQL + PostGIS cluster (tests/support/pgcluster.py) for the database backend
 
 
 @pytest.fixture(scope="session")
 def pg_cluster():
     """Started once per session, removed at the end. Without PostgreSQL/PostGIS (or
     psycopg) the tests that need it skip, and fail in CI, saying what to install."""
-    from pgcluster import Cluster, ClusterUnavailable
+    from support.pgcluster import Cluster, ClusterUnavailable
 
     missing = os.environ.get("CI") and pytest.fail or pytest.skip
     try:
@@ -163,25 +105,6 @@ def browser():
         b.close()
 
 
-class PageWatch:
-    """Everything a page did that a test must not ignore."""
-
-    def __init__(self):
-        self.console_errors: list[str] = []
-        self.outside_requests: list[str] = []
-        self.dialogs: list[str] = []
-
-
-def _blank_tile() -> bytes:
-    import io
-
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (256, 256), (238, 240, 236)).save(buf, "PNG")
-    return buf.getvalue()
-
-
 @pytest.fixture
 def open_page(browser) -> Iterator[Callable[..., tuple]]:
     """open_page(server, path, width=1440, height=900, allow_hosts=()) -> (page, watch).
@@ -191,7 +114,7 @@ def open_page(browser) -> Iterator[Callable[..., tuple]]:
     and dialogs (alert/confirm) are recorded. At the end of the test all must be empty."""
     watches: list[PageWatch] = []
     contexts = []
-    blank_png = _blank_tile()
+    blank_png = blank_tile()
 
     def opener(
         server: LiveServer,
@@ -236,10 +159,3 @@ def open_page(browser) -> Iterator[Callable[..., tuple]]:
         assert w.console_errors == [], f"browser console errors: {w.console_errors}"
         assert w.outside_requests == [], f"requests left the machine: {w.outside_requests}"
         assert w.dialogs == [], f"a dialog was opened (injected script ran?): {w.dialogs}"
-
-
-def screenshot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=False)
-    return path

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import DATA, edit_json
+from support import DATA, edit_json
 
 from webmap.catalogue import DataError, load_catalogue
 

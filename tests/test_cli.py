@@ -8,7 +8,7 @@ import sys
 import urllib.request
 
 from click.testing import CliRunner
-from conftest import DATA, PROJECT_ROOT, edit_json
+from support import DATA, PROJECT_ROOT, edit_json
 
 from webmap.cli import main
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import edit_json
+from support import edit_json
 
 from webmap.settings import PROJECT_ROOT
 

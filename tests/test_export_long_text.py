@@ -8,9 +8,9 @@ from __future__ import annotations
 import gpxpy
 import pyogrio
 import pytest
-from conftest import edit_json
+from support import edit_json
 
-from webmap import create_app
+from webmap.web.app import create_app
 from webmap.settings import load_settings
 
 LONG_ZH = "云冈" + "𠀤" * 19_990  # 19,992 characters, 80 KB in UTF-8 (a rare CJK character is 4 bytes)

@@ -69,10 +69,10 @@ def test_csv_has_facts_themes_and_no_formula_cells(client, catalogue):
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(data_copy):
-    from conftest import edit_json
+    from support import edit_json
 
-    from webmap import create_app
     from webmap.settings import load_settings
+    from webmap.web.app import create_app
 
     edit_json(data_copy / "sites.geojson", lambda d: d["features"][0]["properties"]["name"].update(zh="=HYPERLINK(1)"))
     client = create_app(load_settings(data_dir=data_copy, tiles="none")).test_client()
@@ -106,10 +106,10 @@ def test_kml_export_reads_back_in_gdal(client, catalogue, tmp_path, query, layer
 
 
 def test_kml_description_shows_markup_literally(data_copy, tmp_path):
-    from conftest import edit_json
+    from support import edit_json
 
-    from webmap import create_app
     from webmap.settings import load_settings
+    from webmap.web.app import create_app
 
     payload = "<img src=x onerror=alert(1)>"
     edit_json(data_copy / "sites.geojson", lambda d: d["features"][0]["properties"]["summary"].update(zh=payload))

@@ -11,9 +11,9 @@ import tracemalloc
 
 import pytest
 
-from webmap import create_app
 from webmap.catalogue import DataError, load_catalogue
 from webmap.settings import load_settings
+from webmap.web.app import create_app
 
 MB = 1024 * 1024
 

@@ -7,7 +7,7 @@ import sys
 
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-from conftest import PROJECT_ROOT
+from support import PROJECT_ROOT
 
 TRANSLATIONS = PROJECT_ROOT / "webmap" / "translations"
 

@@ -157,10 +157,10 @@ def test_openapi_document_describes_the_endpoints(client, catalogue):
 
 
 def test_html_pages_are_bilingual_and_escape_data(client, data_copy):
-    from conftest import edit_json
+    from support import edit_json
 
-    from webmap import create_app
     from webmap.settings import load_settings
+    from webmap.web.app import create_app
 
     page = client.get("/ogc/collections/sites/items?f=html&limit=5").get_data(as_text=True)
     assert "云冈石窟" in page or "高屯" in page

@@ -11,9 +11,9 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from webmap import create_app
 from webmap.openapi import openapi_document
 from webmap.settings import PROJECT_ROOT, load_settings
+from webmap.web.app import create_app
 
 schemathesis = pytest.importorskip("schemathesis")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import edit_json
 from PIL import Image
+from support import edit_json
 
-from webmap import create_app
 from webmap.settings import load_settings
+from webmap.web.app import create_app
 
 
 def _add_photo(data_dir, site_id="yungang-grottoes", name="grottoes-test.jpg", size=(2400, 1600)):

@@ -8,7 +8,8 @@ from datetime import date, time
 
 import pytest
 
-from webmap.planner import (
+from webmap.settings import load_settings
+from webmap.trips.planner import (
     MAX_STOPS,
     ModeEstimate,
     Place,
@@ -22,7 +23,6 @@ from webmap.planner import (
     path_length,
     plan_trip,
 )
-from webmap.settings import load_settings
 
 EST = {"walk": ModeEstimate(5, 1.0), "coach": ModeEstimate(30, 1.5), "car": ModeEstimate(60, 1.0)}
 

@@ -9,10 +9,10 @@ import io
 import gpxpy
 import icalendar
 import pytest
-from conftest import edit_json
+from support import edit_json
 
-from webmap import create_app
 from webmap.settings import load_settings
+from webmap.web.app import create_app
 
 PAYLOAD = (
     "<img src=x onerror=alert(1)>\"'`${alert(2)}`</script><script>alert(3)</script>"

@@ -1,5 +1,5 @@
 """The PostGIS backend (webmap/pg.py) against a real PostgreSQL + PostGIS cluster
-(tests/pgcluster.py): what an operator and a caller notice. The same API and pages as
+(tests/support/pgcluster.py): what an operator and a caller notice. The same API and pages as
 the data folder, the spatial index really used, imports that are all-or-nothing, clear
 errors, and no 500 while the database is re-imported or gone."""
 
@@ -18,10 +18,9 @@ import urllib.request
 import geopandas as gpd
 import pytest
 from click.testing import CliRunner
-from conftest import DATA, PROJECT_ROOT, edit_json
 from shapely import Point
+from support import DATA, PROJECT_ROOT, edit_json
 
-from webmap import create_app
 from webmap.catalogue import load_catalogue
 from webmap.cli import main
 from webmap.geo import PointIndex
@@ -37,6 +36,7 @@ from webmap.pg import (
     status,
 )
 from webmap.settings import load_settings
+from webmap.web.app import create_app
 
 SECRET = "s3cret-Pa55"
 

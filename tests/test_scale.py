@@ -9,16 +9,16 @@ import random
 
 import numpy
 import pytest
-from conftest import DATA
 from pyproj import Geod
-from synthetic import add_synthetic_sites
+from support import DATA
+from support.synthetic import add_synthetic_sites
 
-from webmap import create_app
 from webmap.catalogue import load_catalogue
 from webmap.geo import PointIndex
 from webmap.ogc import MAX_LIMIT
 from webmap.selection import Selection
 from webmap.settings import load_settings
+from webmap.web.app import create_app
 
 N = 3000
 GEOD = Geod(ellps="WGS84")

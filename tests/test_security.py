@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from webmap import create_app
 from webmap.settings import SettingsError, load_settings
+from webmap.web.app import create_app
 
 PATHS = ["/", "/sites/", "/sites/yungang-grottoes", "/sites/atlantis", "/api/sites", "/api/nothing", "/healthz"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import screenshot
+from support import screenshot
 
 from webmap.cli import main
 
@@ -130,8 +130,8 @@ def test_static_copy_works_from_a_plain_static_server(http_site, open_page, cata
 def test_build_with_photos_and_hostile_text(data_copy, tmp_path):
     """Photo renditions are copied and linked relatively; data text cannot break out of the
     rewritten config block or the pages."""
-    from conftest import edit_json
     from PIL import Image
+    from support import edit_json
 
     payload = "<img src=x onerror=alert(1)>\"'`${alert(2)}`</script><script>alert(3)</script>{{7*7}}"
 

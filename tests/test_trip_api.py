@@ -231,7 +231,7 @@ def test_csv_has_bom_and_every_place(client, planned):
 
 
 def test_csv_neutralises_formulas():
-    from webmap.trip_exports import _cell
+    from webmap.formats import csv_cell as _cell
 
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("云冈") == "云冈"
 

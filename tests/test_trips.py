@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import edit_json
+from support import edit_json
 
 from webmap.catalogue import DataError, load_catalogue
 

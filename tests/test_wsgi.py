@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from conftest import DATA
+from support import DATA
 
 from webmap.settings import PROJECT_ROOT
 

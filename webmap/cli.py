@@ -60,7 +60,7 @@ def serve(host: str | None, port: int | None) -> None:
     """Serve the map. Refuses to start when the data is invalid."""
     from werkzeug.serving import make_server
 
-    from . import create_app
+    from .web.app import create_app
 
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     settings = _settings(**overrides)

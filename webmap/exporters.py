@@ -26,19 +26,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 from . import vocab
 from .catalogue import Catalogue
+from .formats import MEDIA_TYPES, attachment, csv_cell, element_maker
 from .schema import SiteFeature
 from .selection import Selection
 
-FORMATS = {
-    "geojson": "application/geo+json",
-    "csv": "text/csv; charset=utf-8",
-    "kml": "application/vnd.google-earth.kml+xml",
-    "gpx": "application/gpx+xml",
-}
+FORMATS = {fmt: MEDIA_TYPES[fmt] for fmt in ("geojson", "csv", "kml", "gpx")}
 
 # The flat columns, in order. ``flat_properties`` fills exactly these.
 COLUMNS = [
@@ -124,7 +119,7 @@ class Export:
     headers: dict[str, str] = field(default_factory=dict)
 
     def http_headers(self) -> dict[str, str]:
-        disposition = f"attachment; filename=\"{self.filename}\"; filename*=UTF-8''{quote(self.filename_utf8)}"
+        disposition = attachment(self.filename, self.filename_utf8)
         return {"Content-Type": self.media_type, "Content-Disposition": disposition, **self.headers}
 
 
@@ -180,19 +175,6 @@ def to_geojson(catalogue: Catalogue, features: list[SiteFeature], selection: Sel
 # ---------------------------------------------------------------------------
 # CSV
 
-# A cell starting with one of these is read as a formula by Excel and LibreOffice.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value  # shown as text, never evaluated (OWASP CSV injection advice)
-    return value
-
 
 def to_csv(catalogue: Catalogue, features: list[SiteFeature], site_url: SiteUrl) -> bytes:
     """One row per site; ``lon``/``lat`` empty for a site whose location is to be confirmed.
@@ -203,7 +185,7 @@ def to_csv(catalogue: Catalogue, features: list[SiteFeature], site_url: SiteUrl)
     for f in features:
         lon, lat = f.geometry.coordinates if f.geometry else ("", "")
         row = flat_properties(f, catalogue, site_url)
-        writer.writerow([f.id, lon, lat, *(_cell(row[c]) for c in COLUMNS)])
+        writer.writerow([f.id, lon, lat, *(csv_cell(row[c]) for c in COLUMNS)])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -218,26 +200,13 @@ def _kml_colour(hex_rgb: str) -> str:
     return f"ff{b}{g}{r}".lower()  # KML is aabbggrr
 
 
-def _element_maker(ns: str):
-    """``sub(parent, tag, text=None, **attrs)`` adding a child element in namespace ``ns``."""
-    ET.register_namespace("", ns)
-
-    def sub(parent, tag, text=None, **attrs):
-        node = ET.SubElement(parent, f"{{{ns}}}{tag}", attrs)
-        if text is not None:
-            node.text = str(text)
-        return node
-
-    return sub
-
-
 def to_kml(catalogue: Catalogue, features: list[SiteFeature], selection: Selection, site_url: SiteUrl) -> bytes:
     """One Folder per layer; sites with no point are Placemarks without geometry, so Google
     Earth lists them (with their text) without pinning them anywhere.
 
     Google Earth renders ``description`` as HTML, so data text is HTML-escaped before the
     XML serialiser escapes it again: a name like ``<img onerror=…>`` shows literally."""
-    sub = _element_maker(KML_NS)
+    sub = element_maker(KML_NS)
 
     root = ET.Element(f"{{{KML_NS}}}kml")
     doc = sub(root, "Document")
@@ -301,7 +270,7 @@ def to_gpx(catalogue: Catalogue, features: list[SiteFeature], selection: Selecti
     """GPX 1.1 waypoints. GPX has no way to hold a place without coordinates, so sites whose
     location is to be confirmed are left out, and the file's description says how many
     and which (the HTTP response says so too, in ``X-Webmap-Omitted``)."""
-    sub = _element_maker(GPX_NS)
+    sub = element_maker(GPX_NS)
 
     located = [f for f in features if f.geometry is not None]
     omitted = [f for f in features if f.geometry is None]

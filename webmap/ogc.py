@@ -23,7 +23,9 @@ from urllib.parse import urlencode
 
 from . import exporters
 from .catalogue import Catalogue
-from .selection import FILTERS, ParameterError, parse_selection, vocabularies
+from .errors import WebmapError
+from .params import FILTERS, ParameterError, reject_unknown
+from .selection import parse_selection, vocabularies
 
 ALL_SITES = "sites"
 DEFAULT_LIMIT = 10
@@ -44,13 +46,17 @@ Response = tuple[dict[str, str], int, str]
 Render = Callable[[str, dict[str, Any]], str]
 
 
-class OgcError(Exception):
-    """An error answer; carries its HTTP status and OGC exception code."""
+class OgcError(WebmapError):
+    """An error answer; carries its HTTP status and OGC exception code. Its body is the
+    OGC exception document ({code, description}), not the site API's {error: ...}."""
 
     def __init__(self, status: int, code: str, description: str, parameter: str | None = None, allowed=None):
-        super().__init__(description)
-        self.status, self.code, self.description = status, code, description
-        self.parameter, self.allowed = parameter, allowed
+        super().__init__(description, status=status, code=code, parameter=parameter, allowed=allowed)
+        self.description, self.parameter, self.allowed = description, parameter, allowed
+
+    @classmethod
+    def from_parameter(cls, exc: ParameterError) -> OgcError:
+        return cls(400, "InvalidParameterValue", exc.message, exc.parameter, exc.allowed)
 
     def body(self) -> dict[str, Any]:
         out: dict[str, Any] = {"code": self.code, "description": self.description}
@@ -110,11 +116,10 @@ class OgcApi:
 
     @staticmethod
     def _allow(req: OgcRequest, allowed: set[str]) -> None:
-        unknown = sorted(set(req.args) - allowed)
-        if unknown:
-            raise OgcError(
-                400, "InvalidParameterValue", f"unknown query parameter {unknown[0]!r}", unknown[0], sorted(allowed)
-            )
+        try:
+            reject_unknown(req.args, allowed)
+        except ParameterError as exc:
+            raise OgcError.from_parameter(exc) from None
 
     @staticmethod
     def _links(url: str, rel_self: str, fmt: str, json_type: str = JSON, title: str = "") -> list[dict]:
@@ -220,7 +225,7 @@ class OgcApi:
         try:
             selection = parse_selection(req.args, self.cat)
         except ParameterError as exc:
-            raise OgcError(400, "InvalidParameterValue", exc.message, exc.parameter, exc.allowed) from None
+            raise OgcError.from_parameter(exc) from None
         limit = _integer(req, "limit", DEFAULT_LIMIT, minimum=1)
         limit = min(limit, MAX_LIMIT)  # OGC API – Features: a larger limit is capped, not refused
         offset = _integer(req, "offset", 0, minimum=0)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from .errors import WebmapError
+
 # Longest edge in pixels for each rendition.
 SIZES = {"thumb": 480, "full": 2048}
 # Refuse images that would decode to more than this many pixels (decompression bombs).
@@ -26,12 +28,11 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.(?:jpe?g|png|webp)", re.I)
 
 
-class PhotoError(Exception):
+class PhotoError(WebmapError):
     """The photo cannot be served; ``status`` is the HTTP status it maps to."""
 
     def __init__(self, message: str, status: int = 404):
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, status=status, code="not_found" if status == 404 else "bad_request")
 
 
 class StorageError(PhotoError):

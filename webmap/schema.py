@@ -1,7 +1,7 @@
 """The data contract: what a layer, a theme and a site look like.
 
 These pydantic models are the single description of the files under ``data/``;
-the loader (``catalogue.py``) uses them, ``docs/data.md`` explains them field by
+the loader (``webmap.catalogue``) uses them, ``docs/data.md`` explains them field by
 field. Cross-record rules (unique ids, known layers, coordinates inside the
 district, photo files present) live in the loader, because they need more than
 one record to check.

@@ -7,7 +7,7 @@ one filter are alternatives (OR), different filters must all match (AND). Every 
 checked against the catalogue's vocabularies, so a typo is a 400 that names the parameter
 and the allowed values, never an empty file.
 
-Later filters slot in as one more entry in ``FILTERS`` plus one column test in ``Selection.ids``
+Later filters slot in as one more entry in ``params.FILTERS`` plus one column test in ``Selection.ids``.
 The free-text ``q`` (the same search as /api/search) and ``school=1`` (suitable for
 school trips) are fields too, so an export matches exactly what the map lists.
 """
@@ -20,38 +20,11 @@ from dataclasses import dataclass
 import numpy
 
 from .catalogue import Catalogue
+from .params import FILTERS, ParameterError, reject_unknown
 from .schema import Precision, Status
 from .search import MAX_QUERY
 
-# query parameter -> the Selection field it fills (``layers`` and ``themes`` are plural aliases)
-FILTERS = {
-    "layer": "layers",
-    "layers": "layers",
-    "theme": "themes",
-    "themes": "themes",
-    "status": "statuses",
-    "precision": "precisions",
-}
-
 MAX_VALUES = 100  # per filter; more than any vocabulary here, fewer than a hostile URL
-
-
-class ParameterError(Exception):
-    """A query parameter has a bad value. Carries its HTTP status, like every domain error."""
-
-    status = 400
-
-    def __init__(self, parameter: str, message: str, allowed: Sequence[str] | None = None, code: str | None = None):
-        super().__init__(message)
-        self.parameter, self.message = parameter, message
-        self.allowed = list(allowed) if allowed is not None else None
-        self.code = code or "invalid_parameter"
-
-    def detail(self) -> dict:
-        out: dict = {"parameter": self.parameter}
-        if self.allowed is not None:
-            out["allowed"] = self.allowed
-        return out
 
 
 @dataclass(frozen=True)
@@ -158,17 +131,11 @@ def parse_selection(args: Mapping[str, Sequence[str]], catalogue: Catalogue) -> 
     return Selection(**{field: tuple(values) for field, values in chosen.items()}, school=school == "1", q=q.strip())
 
 
-def reject_unknown(args: Iterable[str], allowed: Iterable[str]) -> None:
-    allowed = set(allowed)
-    unknown = sorted(set(args) - allowed)
-    if unknown:
-        raise ParameterError(
-            unknown[0], f"unknown query parameter {unknown[0]!r}", sorted(allowed), code="unknown_parameter"
-        )
-
-
 def _split(param: str, raw: str) -> list[str]:
     values = [v.strip() for v in raw.split(",")]
     if not raw.strip() or any(not v for v in values):
         raise ParameterError(param, f"{param} needs a value (comma-separated values must not be empty)")
     return values
+
+
+__all__ = ["FILTERS", "ParameterError", "Selection", "parse_selection", "reject_unknown", "vocabularies"]

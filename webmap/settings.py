@@ -6,10 +6,11 @@ from __future__ import annotations
 import secrets
 from datetime import time
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .basemaps import BASEMAP_IDS, BASEMAPS, Basemap
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # CSP frame-ancestors sources, single-space separated. The value goes into a header as is,
@@ -20,10 +21,6 @@ _FRAME_ANCESTORS = rf"^(?:'none'|{_SOURCE}(?: {_SOURCE})*)$"
 
 class SettingsError(Exception):
     """A setting has a bad value; the message names the environment variable."""
-
-
-Basemap = Literal["osm", "amap", "tianditu-vec", "tianditu-img", "none"]
-BASEMAP_IDS: tuple[str, ...] = Basemap.__args__
 
 
 class Settings(BaseSettings):
@@ -74,7 +71,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def tianditu_needs_key(self) -> Settings:
-        if any(b.startswith("tianditu") for b in self.basemap_ids) and not self.tianditu_key:
+        if any(BASEMAPS[b].get("needs_key") for b in self.basemap_ids) and not self.tianditu_key:
             raise ValueError("Tianditu basemaps need WEBMAP_TIANDITU_KEY")
         return self
 

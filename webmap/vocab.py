@@ -1,9 +1,24 @@
-"""Display names for the fixed vocabularies of the data contract (status, precision).
+"""Display names for the fixed vocabularies of the data contract (status, precision),
+and the travel modes of the trip planner: the one home of each.
 
 Kept next to the code that defines them (``schema.py``) and sent to the browser in
 the page config, so the server pages and the map use the same words."""
 
+from typing import Literal, get_args
+
 from .schema import Precision, Status
+
+# Travel modes, in the order the planner offers them. Adding one: an entry here, the
+# name in ``Mode``, and its speed/detour settings (settings.py, README); see
+# docs/architecture.md. ``en_long`` is the printed itinerary's wording; ``amap`` the
+# mode name in an AMap (高德) navigation link.
+Mode = Literal["walk", "coach", "car"]
+MODES: dict[str, dict[str, str]] = {
+    "walk": {"zh": "步行", "en": "walk", "en_long": "walking", "amap": "walk"},
+    "coach": {"zh": "大巴/公交", "en": "coach/bus", "en_long": "coach/bus", "amap": "bus"},
+    "car": {"zh": "小汽车", "en": "car", "en_long": "car", "amap": "car"},
+}
+assert tuple(MODES) == get_args(Mode), "vocab.Mode and vocab.MODES must name the same modes"
 
 STATUS = {
     Status.historic: {"zh": "历史遗址", "en": "Historic site"},
@@ -29,3 +44,8 @@ def as_json() -> dict:
         "status": {k.value: v for k, v in STATUS.items()},
         "precision": {k.value: v for k, v in PRECISION.items()},
     }
+
+
+def modes_json() -> list[dict[str, str]]:
+    """The travel modes for the page config: a list, so the first (order) survives JSON."""
+    return [{"id": m, "zh": v["zh"], "en": v["en"]} for m, v in MODES.items()]

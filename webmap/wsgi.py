@@ -7,6 +7,6 @@ Settings come from the WEBMAP_* environment variables; invalid data raises DataE
 here, the workers fail to boot and gunicorn exits instead of serving half the data.
 """
 
-from . import create_app
+from .web.app import create_app
 
 app = create_app()

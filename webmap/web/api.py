@@ -11,8 +11,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from ..geo import MAX_RADIUS_M
 from ..openapi import openapi_document
+from ..params import reject_unknown
 from ..search import MAX_QUERY
-from ..selection import reject_unknown
 from . import catalogue
 from .errors import ApiError
 

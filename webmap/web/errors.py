@@ -1,17 +1,20 @@
-"""One error type for the web layer, rendered as JSON under /api and as a page elsewhere."""
+"""The one handler of request-time errors: every ``WebmapError`` (and werkzeug's own 4xx)
+is rendered here, as JSON under /api and as a page elsewhere. The OGC API blueprint
+answers its ``OgcError`` subclass in the OGC exception format (webmap/web/ogc.py)."""
 
 from __future__ import annotations
 
 from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..selection import ParameterError
+from ..errors import WebmapError
 
 
-class ApiError(Exception):
+class ApiError(WebmapError):
+    """A request-time error raised by the web adapters themselves (404s, missing input)."""
+
     def __init__(self, status: int, code: str, message: str, **detail):
-        super().__init__(message)
-        self.status, self.code, self.message, self.detail = status, code, message, detail
+        super().__init__(message, status=status, code=code, **detail)
 
 
 def _wants_json() -> bool:
@@ -20,26 +23,21 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def _render(status: int, code: str, message: str, **detail):
+def _render(exc: WebmapError):
     if _wants_json():
-        return jsonify({"error": {"status": status, "code": code, "message": message, **detail}}), status
-    return render_template("error.html", status=status, message=message), status
+        return jsonify(exc.body()), exc.status
+    return render_template("error.html", status=exc.status, message=exc.message), exc.status
 
 
 def init_app(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def api_error(exc: ApiError):
-        return _render(exc.status, exc.code, exc.message, **exc.detail)
-
-    @app.errorhandler(ParameterError)
-    def parameter_error(exc: ParameterError):
-        return _render(exc.status, exc.code, exc.message, **exc.detail())
+    @app.errorhandler(WebmapError)
+    def webmap_error(exc: WebmapError):
+        return _render(exc)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        resp = make_response(
-            _render(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
-        )
+        code = (exc.name or "error").lower().replace(" ", "_")
+        resp = make_response(_render(WebmapError(exc.description or "", status=exc.code or 500, code=code)))
         # Keep the exception's own headers (a 405 must say which methods are allowed).
         for name, value in exc.get_headers():
             if name.lower() != "content-type":
@@ -50,4 +48,4 @@ def init_app(app: Flask) -> None:
     def unexpected(exc: Exception):
         # Logged with its traceback for the operator; the user sees no internals.
         app.logger.exception("unhandled error on %s", request.path)
-        return _render(500, "internal_error", "Something went wrong on our side.")
+        return _render(WebmapError("Something went wrong on our side.", status=500, code="internal_error"))

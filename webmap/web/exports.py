@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, request, url_for
 
 from .. import exporters
-from ..selection import FILTERS, parse_selection, reject_unknown
+from ..params import SELECTION_PARAMS, reject_unknown
+from ..selection import parse_selection
 from . import catalogue
 from .errors import ApiError
 
@@ -21,10 +22,9 @@ def export(fmt: str):
     cat = catalogue()
     if fmt not in exporters.FORMATS:
         raise ApiError(404, "not_found", f"no export format {fmt!r}", allowed=sorted(exporters.FORMATS))
-    reject_unknown(request.args, [*FILTERS, "school", "q"])
+    reject_unknown(request.args, SELECTION_PARAMS)
     selection = parse_selection(request.args.to_dict(flat=False), cat)
     result = exporters.export(cat, selection, fmt, _site_url)
     resp = Response(result.content, headers=result.http_headers())
     resp.headers["Cache-Control"] = "no-cache"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp

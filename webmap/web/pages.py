@@ -18,10 +18,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from .. import vocab
+from .. import params, vocab
+from ..basemaps import BASEMAPS
 from ..district import growth_chart
-from ..mapview import BASEMAPS, build_map, locator_svg
-from ..photos import PhotoError, check_cache_dir, rendition
+from ..mapview import build_map, locator_svg
+from ..photos import check_cache_dir, rendition
 from . import catalogue, settings
 from .i18n import client_messages, current_lang
 
@@ -82,6 +83,8 @@ def index():
         "basemaps": [{"id": b, "crs": BASEMAPS[b]["crs"]} for b in cfg.basemap_ids],
         "bounds": [[miny, minx], [maxy, maxx]],
         "vocab": vocab.as_json(),
+        "params": params.as_json(),
+        "modes": vocab.modes_json(),
         "messages": client_messages(),
     }
     return render_template(
@@ -143,12 +146,8 @@ def site_index():
 @bp.get("/photos/<size>/<name>")
 def photo(size: str, name: str):
     cfg = settings()
-    try:
-        path = rendition(cfg.data_dir / "photos", cfg.cache_dir, name, size)
-    except PhotoError as exc:
-        abort(exc.status, description=str(exc))
+    path = rendition(cfg.data_dir / "photos", cfg.cache_dir, name, size)  # PhotoError: a 4xx page
     resp = send_file(path, mimetype="image/jpeg", max_age=86400)
-    resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
 
 

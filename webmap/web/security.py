@@ -13,7 +13,7 @@ import secrets
 from flask import Flask, Response, g
 from markupsafe import Markup
 
-from ..mapview import tile_hosts as basemap_hosts
+from ..basemaps import tile_hosts as basemap_hosts
 
 # An opening <script> or <style> tag without a src attribute (inline code).
 _INLINE_TAG = re.compile(r"<(script|style)(?![^>]*\ssrc=)(?=[\s>])", re.I)

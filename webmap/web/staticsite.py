@@ -97,7 +97,7 @@ def _htmlsafe_json(value) -> str:
 
 def build_site(out: Path, settings: Settings, catalogue: Catalogue | None = None, base_url: str | None = None) -> dict:
     """Write the static site into ``out`` (created; must be empty or absent). Returns counts."""
-    from .. import create_app
+    from .app import create_app
 
     out = Path(out)
     if out.exists() and any(out.iterdir()):

@@ -1,15 +1,17 @@
 """Trip planner endpoints: themed trips, planning, downloads and the printable itinerary.
 
 A thin adapter: validation and planning live in ``itinerary``/``planner``, file formats
-in ``trip_exports``. Every bad input becomes a 400 naming the field."""
+in ``webmap.trips.writers``. Every bad input becomes a 400 naming the field."""
 
 from __future__ import annotations
 
 import segno
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from .. import trip_exports, vocab
-from ..itinerary import (
+from .. import vocab
+from ..formats import MEDIA_TYPES, attachment
+from ..trips import writers
+from ..trips.itinerary import (
     ESTIMATE_NOTE,
     QUERY_NAMES,
     TripRequest,
@@ -20,17 +22,18 @@ from ..itinerary import (
     rename,
     request_from_query,
 )
-from ..planner import MAX_STOPS, MODES, PlanError, estimates_from
+from ..trips.planner import MAX_STOPS, PlanError, estimates_from
+from ..vocab import MODES
 from . import catalogue, settings
 from .errors import ApiError
 
 bp = Blueprint("trips", __name__)
 
 EXPORTS = {
-    "gpx": ("application/gpx+xml", trip_exports.to_gpx),
-    "kml": ("application/vnd.google-earth.kml+xml", trip_exports.to_kml),
-    "ics": ("text/calendar; charset=utf-8", trip_exports.to_ics),
-    "csv": ("text/csv; charset=utf-8", None),
+    "gpx": (MEDIA_TYPES["gpx"], writers.to_gpx),
+    "kml": (MEDIA_TYPES["kml"], writers.to_kml),
+    "ics": (MEDIA_TYPES["ics"], writers.to_ics),
+    "csv": (MEDIA_TYPES["csv"], None),
 }
 
 
@@ -93,7 +96,7 @@ def themed_trips():
 
 
 def _trip_query(t) -> str:
-    from ..itinerary import query_for
+    from ..trips.itinerary import query_for
 
     visits = {s.site: s.visit_minutes for s in t.stops if s.visit_minutes is not None}
     req = TripRequest(
@@ -126,11 +129,10 @@ def export(fmt: str):
     _, result = _plan_from_query()
     mimetype, writer = EXPORTS[fmt]
     online = url_for("trips.itinerary", _external=True) + "?" + result["query"]
-    body = trip_exports.to_csv(result) if fmt == "csv" else writer(result, online)
+    body = writers.to_csv(result) if fmt == "csv" else writer(result, online)
     resp = Response(body, mimetype=mimetype.split(";")[0])
     resp.headers["Content-Type"] = mimetype
-    resp.headers["Content-Disposition"] = f'attachment; filename="yungang-trip-{result["date"]}.{fmt}"'
-    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Content-Disposition"] = attachment(f"yungang-trip-{result['date']}.{fmt}")
     return resp
 
 
@@ -157,4 +159,5 @@ def itinerary():
         qr_svg=qr,
         links=_links(result["query"]),
         vocab=vocab.as_json(),
+        modes=vocab.MODES,
     )

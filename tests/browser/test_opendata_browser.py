@@ -7,7 +7,7 @@ import io
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import screenshot
+from support import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
-from .catalogue import Catalogue
+from ..catalogue import Catalogue
+from ..params import unknown_message, unknown_parameter
+from ..vocab import Mode
 from .planner import MAX_STOPS, MAX_VISIT_MINUTES, MODES, Place, Plan, PlanError, clock_label, estimates_from, plan_trip
 from .planner import parse_hhmm as _parse_hhmm
 
@@ -28,7 +30,6 @@ ESTIMATE_NOTE = {
     "en": "Distances and times are estimates: straight-line distance times a detour factor at an average speed "
     "for the mode, not a routed path.",
 }
-AMAP_MODES = {"walk": "walk", "coach": "bus", "car": "car"}
 
 
 class PointIn(BaseModel):
@@ -44,7 +45,7 @@ class TripRequest(BaseModel):
     stops: Annotated[list[Id], Field(min_length=1, max_length=MAX_STOPS)]
     start: Id | PointIn | None = None
     end: Id | PointIn | None = None
-    mode: Literal["walk", "coach", "car"] = "coach"
+    mode: Mode = "coach"
     start_time: str = "09:00"
     date: dt.date | None = None
     visit_minutes: dict[Id, Annotated[int, Field(ge=0, le=MAX_VISIT_MINUTES)]] = {}
@@ -118,9 +119,9 @@ def _place_param(value: str) -> Any:
 
 
 def request_from_query(args: Mapping[str, str]) -> TripRequest:
-    unknown = sorted(set(args) - QUERY_KEYS)
-    if unknown:
-        raise PlanError(unknown[0], f"unknown query parameter {unknown[0]!r}")
+    unknown = unknown_parameter(args, QUERY_KEYS)
+    if unknown is not None:
+        raise PlanError(unknown, unknown_message(unknown))
     raw: dict[str, Any] = {"stops": [s for s in (args.get("trip") or "").split(",") if s]}
     for key, name in (("mode", "mode"), ("start", "start_time"), ("date", "date"), ("trip_theme", "theme")):
         if args.get(key):
@@ -255,7 +256,7 @@ def amap_link(a: Place, b: Place, mode: str) -> str:
         return f"{p.lon:.6f},{p.lat:.6f}," + quote(p.name_zh.replace(",", " ").replace("，", " "), safe="")
 
     return (
-        f"https://uri.amap.com/navigation?from={pt(a)}&to={pt(b)}&mode={AMAP_MODES[mode]}"
+        f"https://uri.amap.com/navigation?from={pt(a)}&to={pt(b)}&mode={MODES[mode]['amap']}"
         "&policy=0&src=yungang-webmap&coordinate=wgs84&callnative=0"
     )
 
@@ -314,7 +315,7 @@ def plan_json(plan: Plan, req: TripRequest, settings) -> dict:
 def overview_svg(boundary, plan: dict, width: int = 420) -> dict:
     """Numbers for the itinerary's overview map: the district outline (the site page's
     locator), the places in order and the straight lines between them. Numbers only."""
-    from .mapview import locator_svg
+    from ..mapview import locator_svg
 
     base = locator_svg(boundary, None, None, width)
     points = []

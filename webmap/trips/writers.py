@@ -10,6 +10,8 @@ import io
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
+from ..formats import csv_row, namespace
+
 CREATOR = "Yungang District Map (云冈区地图)"
 TITLE = {"zh": "云冈区研学行程", "en": "Yungang District field trip"}
 ESTIMATE = "（时间和距离为估算 / times and distances are estimates）"
@@ -44,8 +46,7 @@ def _xml(root: ET.Element) -> bytes:
 def to_gpx(plan: dict, url: str = "") -> bytes:
     """GPX 1.1: one waypoint per place and one route through them in order."""
     ns = "http://www.topografix.com/GPX/1/1"
-    ET.register_namespace("", ns)
-    q = lambda tag: f"{{{ns}}}{tag}"  # noqa: E731
+    q = namespace(ns)
     gpx = ET.Element(q("gpx"), {"version": "1.1", "creator": CREATOR})
     meta = ET.SubElement(gpx, q("metadata"))
     ET.SubElement(meta, q("name")).text = f"{TITLE['zh']} {plan['date']}"
@@ -69,8 +70,7 @@ def to_gpx(plan: dict, url: str = "") -> bytes:
 def to_kml(plan: dict, url: str = "") -> bytes:
     """KML 2.2: a placemark per place and a LineString for the (straight-line) route."""
     ns = "http://www.opengis.net/kml/2.2"
-    ET.register_namespace("", ns)
-    q = lambda tag: f"{{{ns}}}{tag}"  # noqa: E731
+    q = namespace(ns)
     kml = ET.Element(q("kml"))
     doc = ET.SubElement(kml, q("Document"))
     ET.SubElement(doc, q("name")).text = f"{TITLE['zh']} {plan['date']}"
@@ -185,26 +185,23 @@ def to_csv(plan: dict) -> bytes:
     for n, p in enumerate(_points(plan)):
         leg = legs_by_to.get(p["id"]) if n else None
         w.writerow(
-            [
-                n,
-                p["role"],
-                p["id"],
-                _cell(p["name"]["zh"]),
-                _cell(p["name"]["en"]),
-                f"{p['lon']:.6f}",
-                f"{p['lat']:.6f}",
-                "yes" if p.get("approximate") else "no",
-                p.get("uncertainty_m") or "",
-                p.get("arrive", ""),
-                p.get("depart", ""),
-                p.get("visit_minutes", ""),
-                f"{leg['road_m_estimate'] / 1000:.1f}" if leg else "",
-                leg["minutes_estimate"] if leg else "",
-            ]
+            csv_row(
+                [
+                    n,
+                    p["role"],
+                    p["id"],
+                    p["name"]["zh"],
+                    p["name"]["en"],
+                    f"{p['lon']:.6f}",
+                    f"{p['lat']:.6f}",
+                    "yes" if p.get("approximate") else "no",
+                    p.get("uncertainty_m") or "",
+                    p.get("arrive", ""),
+                    p.get("depart", ""),
+                    p.get("visit_minutes", ""),
+                    f"{leg['road_m_estimate'] / 1000:.1f}" if leg else "",
+                    leg["minutes_estimate"] if leg else "",
+                ]
+            )
         )
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def _cell(value: str) -> str:
-    """Neutralise spreadsheet formulas in text cells (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -8,7 +8,7 @@ import io
 import unicodedata
 
 import pytest
-from conftest import screenshot
+from support import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,8 @@ with 3,000 synthetic sites."""
 from __future__ import annotations
 
 import pytest
-from conftest import DATA, screenshot
-from synthetic import add_synthetic_sites
+from support import DATA, screenshot
+from support.synthetic import add_synthetic_sites
 
 from webmap.catalogue import load_catalogue
 

@@ -7,8 +7,8 @@ the pages are checked field by field. ``open_page`` also fails the test on any a
 from __future__ import annotations
 
 import pytest
-from conftest import DATA, LiveServer
-from xss_corpus import PAYLOADS, PROTO_ID, assert_nothing_ran, make_hostile_dataset, text_of
+from support import DATA, LiveServer
+from support.xss_corpus import PAYLOADS, PROTO_ID, assert_nothing_ran, make_hostile_dataset, text_of
 
 pytestmark = pytest.mark.browser
 

@@ -49,7 +49,7 @@ def add_synthetic_sites(source: Path, target: Path, n: int, seed: int = 7) -> Pa
             "themes": rng.sample(themes, k=rng.randint(0, min(2, len(themes)))),
             "location": {
                 "precision": "street" if approximate else "site",
-                "source": "synthetic (tests/synthetic.py)",
+                "source": "synthetic (tests/support/synthetic.py)",
                 "uncertainty_m": 500 if approximate else 50,
             },
             "article_section": {"zh": "测试", "en": "Test"},

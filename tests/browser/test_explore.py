@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import eviltransform
 import pytest
-from conftest import PROJECT_ROOT, screenshot
+from support import PROJECT_ROOT, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -1,6 +1,6 @@
 """``data/trips.json``: default visit durations per layer, start/end anchors (the
 district's towns and streets) and themed trips. Loaded and validated as part of the one
-loader (``catalogue.load_catalogue``); problems name the file, the record and the field.
+loader (``webmap.catalogue.load_catalogue``); problems name the file, the record and the field.
 No Flask here."""
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationError
 
-from .provenance import check_anchor_name, check_radius, check_wording
-from .schema import NonEmpty, SiteFeature, Slug, SourceBox, Strict, Text
+from ..outline import in_metres, metres_outside
+from ..problems import DataError, Problem, pydantic_problems
+from ..provenance import check_anchor_name, check_radius, check_wording
+from ..schema import NonEmpty, SiteFeature, Slug, SourceBox, Strict, Text
+from ..vocab import Mode
 
 TRIPS_FILE = "trips.json"
 
@@ -47,7 +50,7 @@ class Trip(Strict):
     theme: Slug
     title: Text
     description: Text
-    mode: Literal["walk", "coach", "car"]
+    mode: Mode
     start_time: HHMM
     start: Slug | None = None
     stops: Annotated[list[TripStop], Field(min_length=1, max_length=25)]
@@ -71,14 +74,13 @@ def load_trips(
     features: Mapping[str, SiteFeature],
     layer_ids: set[str],
     theme_ids: set[str],
-    problems,
+    problems: list[Problem],
     boundary=None,
-):
+    sites_ok: bool = True,
+) -> TripBook | None:
     """Validate ``trips.json`` against the sites, layers and district outline already
-    loaded. Appends to ``problems`` and returns ``None`` when anything is wrong."""
-    from shapely import Point
-
-    from .catalogue import _TO_METRES, SITES_FILE, DataError, Problem, _in_metres, _pydantic_problems
+    loaded (``sites_ok``: whether the sites file did, so stops can be checked against it).
+    Appends to ``problems`` and returns ``None`` when anything is wrong."""
 
     name = source.where(TRIPS_FILE)
     try:
@@ -89,19 +91,17 @@ def load_trips(
     try:
         parsed = TripsFile.model_validate(doc)
     except ValidationError as exc:
-        problems.extend(_pydantic_problems(name, _record_of(doc, exc), exc))
+        problems.extend(pydantic_problems(name, _record_of(doc, exc), exc))
         return None
 
     before = len(problems)
-    # Cross-checks against the sites only make sense when the sites file itself loaded.
-    sites_ok = not any(p.file.endswith(SITES_FILE) for p in problems)
     missing = sorted(layer_ids - set(parsed.visit_minutes))
     if missing:
         problems.append(Problem(name, None, "visit_minutes", f"no default visit duration for layer {missing[0]!r}"))
     for lid in sorted(set(parsed.visit_minutes) - layer_ids):
         problems.append(Problem(name, None, f"visit_minutes.{lid}", f"unknown layer {lid!r}"))
 
-    boundary_m = _in_metres(boundary) if boundary is not None else None
+    boundary_m = in_metres(boundary) if boundary is not None else None
     anchors: dict[str, Anchor] = {}
     for i, a in enumerate(parsed.anchors):
         where = f"anchors.{i}"
@@ -111,7 +111,7 @@ def load_trips(
         elif not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
             problems.append(Problem(name, a.id, f"{where}.coordinates", f"[{lon}, {lat}] is out of range"))
         elif boundary_m is not None:
-            outside = boundary_m.distance(Point(*_TO_METRES(lon, lat)))
+            outside = metres_outside(boundary_m, lon, lat)
             if outside > a.uncertainty_m:
                 problems.append(
                     Problem(

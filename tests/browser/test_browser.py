@@ -5,7 +5,7 @@ fails on a console error, a dialog, or a request that leaves the machine
 from __future__ import annotations
 
 import pytest
-from conftest import screenshot
+from support import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,9 @@ from datetime import date, datetime, time, timedelta
 
 from pyproj import Geod
 
-MODES = ("walk", "coach", "car")
+from ..errors import WebmapError
+from ..vocab import MODES
+
 MAX_STOPS = 25
 EXACT_LIMIT = 10
 MAX_VISIT_MINUTES = 24 * 60
@@ -26,13 +28,14 @@ MAX_VISIT_MINUTES = 24 * 60
 _GEOD = Geod(ellps="WGS84")
 
 
-class PlanError(ValueError):
+class PlanError(WebmapError, ValueError):
     """The request cannot be planned; ``field`` names the input at fault."""
 
+    code = "invalid_trip"
+
     def __init__(self, field: str, message: str):
-        super().__init__(message)
+        super().__init__(message, field=field)
         self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,88 @@
+"""A real server process (``webmap serve``) and what a test records of a real Chromium page."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from webmap.settings import PROJECT_ROOT
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("WEBMAP_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+class LiveServer:
+    def __init__(self, data_dir: Path, tmp: Path, tiles: str = "none", env: dict[str, str] | None = None):
+        env = {
+            **os.environ,
+            "WEBMAP_DATA_DIR": str(data_dir),
+            "WEBMAP_TILES": tiles,
+            "WEBMAP_CACHE_DIR": str(tmp / "cache"),
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "webmap.cli", "serve", "--host", "127.0.0.1", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            cwd=PROJECT_ROOT,
+        )
+        # The first line is the URL; if the process dies instead, fail with what it said.
+        line = self.proc.stdout.readline()
+        if "http://" not in line:
+            rest = self.proc.stdout.read() if self.proc.poll() is not None else ""
+            self.stop()
+            raise RuntimeError(f"server did not start:\n{line}{rest}")
+        self.url = line.strip().split()[-1].rstrip("/")
+        # Keep reading the server's log, or its pipe fills up and the server blocks.
+        self.log: list[str] = []
+        threading.Thread(target=lambda: self.log.extend(self.proc.stdout), daemon=True).start()
+        self.origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.url))
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+class PageWatch:
+    """Everything a page did that a test must not ignore."""
+
+    def __init__(self):
+        self.console_errors: list[str] = []
+        self.outside_requests: list[str] = []
+        self.dialogs: list[str] = []
+
+
+def blank_tile() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (256, 256), (238, 240, 236)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path

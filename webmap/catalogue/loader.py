@@ -1,0 +1,123 @@
+"""The one loader: read every data document, validate it, and return a complete
+in-memory ``Catalogue``, or raise one ``DataError`` listing every problem found
+(file, feature id, field, message). No Flask here."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+
+from ..problems import DataError, Problem
+from ..schema import Layer, Theme
+from ..search import SearchIndex
+from ..trips.data import load_trips
+from .files import (
+    BOUNDARY_FILE,
+    DISTRICT_FILE,
+    LAYERS_FILE,
+    MAX_FILE_BYTES,
+    PHOTOS_DIR,
+    SITES_FILE,
+    THEMES_FILE,
+    FileSource,
+    Source,
+    read_or_note,
+)
+from .store import Catalogue, FeatureStore, sites_frame
+from .validate import SiteContext, validate_boundary, validate_district, validate_records, validate_site
+
+
+def load_catalogue(
+    data_dir: Path | str, max_file_bytes: int = MAX_FILE_BYTES, source: Source | None = None
+) -> Catalogue:
+    """Load and validate everything under ``data_dir`` (or from ``source``, with photos
+    still under ``data_dir``); raise ``DataError`` on any problem.
+
+    ``max_file_bytes`` bounds each file (tests pass a small one instead of writing 64 MB)."""
+    data_dir = Path(data_dir)
+    problems: list[Problem] = []
+    if source is None:
+        if not data_dir.is_dir():
+            raise DataError([Problem(str(data_dir), None, None, "data folder does not exist")])
+        source = FileSource(data_dir, max_file_bytes)
+
+    def read(name: str):
+        return read_or_note(source, name, problems)
+
+    layers = validate_records(read(LAYERS_FILE), source.where(LAYERS_FILE), "layers", Layer, problems)
+    themes = validate_records(read(THEMES_FILE), source.where(THEMES_FILE), "themes", Theme, problems)
+    boundary = validate_boundary(read(BOUNDARY_FILE), source.where(BOUNDARY_FILE), problems)
+    layer_ids, theme_ids = {x.id for x in layers}, {x.id for x in themes}
+    context = SiteContext.build(source.where(SITES_FILE), layer_ids, theme_ids, boundary, data_dir / PHOTOS_DIR)
+    features, sites, search_index = _load_sites(source, context, problems)
+    district = validate_district(read(DISTRICT_FILE), source.where(DISTRICT_FILE), problems)
+    # Cross-checks against the sites only make sense when the sites file itself loaded.
+    sites_ok = not any(p.file.endswith(SITES_FILE) for p in problems)
+    trips = load_trips(source, features, layer_ids, theme_ids, problems, boundary, sites_ok=sites_ok)
+
+    if problems:
+        raise DataError(problems)
+
+    catalogue = Catalogue(
+        data_dir=data_dir,
+        layers=tuple(sorted(layers, key=lambda x: (x.order, x.id))),
+        themes=tuple(themes),
+        features=features,
+        sites=sites,
+        boundary=boundary,
+        district=district,
+        search_index=search_index,
+        version=source.digest(),
+        trips=trips,
+    )
+    return catalogue.warm()
+
+
+def _load_sites(
+    source: Source, context: SiteContext, problems: list[Problem]
+) -> tuple[FeatureStore, gpd.GeoDataFrame | None, SearchIndex]:
+    """Validate every site and build, in one pass, the three things kept of it: its
+    GeoJSON (``FeatureStore``), its row in the sites table and its search texts. Each
+    raw feature is dropped as soon as it is done, so peak memory stays near one copy."""
+    name = context.file
+    store, search = FeatureStore(), SearchIndex()
+    rows: dict[str, list] = {k: [] for k in ("id", "layer", "status", "precision", "approximate", "themes", "school")}
+    rows.update(lon=[], lat=[])
+    doc = read_or_note(source, SITES_FILE, problems)
+    if doc is None:
+        return store, None, search
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        problems.append(Problem(name, None, "type", "must be a GeoJSON FeatureCollection"))
+        return store, None, search
+    raws = doc.get("features")
+    if not isinstance(raws, list) or not raws:
+        problems.append(Problem(name, None, "features", "must be a non-empty list of Features"))
+        return store, None, search
+
+    for i, raw in enumerate(raws):
+        raws[i] = None
+        try:
+            feature = validate_site(raw, context, i, taken=store)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        store.add(feature)
+        search.add(feature.id, feature)
+        p = feature.properties
+        lon, lat = feature.geometry.coordinates if feature.geometry else (math.nan, math.nan)
+        for key, value in (
+            ("id", feature.id),
+            ("layer", p.layer),
+            ("status", p.status.value),
+            ("precision", p.location.precision.value),
+            ("approximate", p.location.approximate),
+            ("themes", tuple(p.themes)),
+            ("school", bool(p.school_trip and p.school_trip.suitable)),
+            ("lon", lon),
+            ("lat", lat),
+        ):
+            rows[key].append(value)
+    search.close()
+    return store, sites_frame(rows), search
