@@ -10,8 +10,8 @@ import pyogrio
 import pytest
 from support import edit_json
 
-from webmap.web.app import create_app
 from webmap.settings import load_settings
+from webmap.web.app import create_app
 
 LONG_ZH = "云冈" + "𠀤" * 19_990  # 19,992 characters, 80 KB in UTF-8 (a rare CJK character is 4 bytes)
 LONG_EN = "The grottoes " + "—" * 19_980  # 60 KB: an em dash is 3 bytes

@@ -16,9 +16,9 @@ import pytest
 from PIL import Image
 from test_photos import _add_photo
 
-from webmap.web.app import create_app
 from webmap.photos import StorageError
 from webmap.settings import load_settings
+from webmap.web.app import create_app
 
 
 @contextlib.contextmanager
