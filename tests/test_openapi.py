@@ -28,16 +28,6 @@ def test_document_is_served_and_lists_every_endpoint(client, catalogue):
     assert layer["schema"]["enum"] == catalogue.layer_ids
 
 
-def test_domain_modules_do_not_import_flask():
-    import ast
-
-    for module in ("openapi", "schema", "catalogue", "photos", "mapview", "settings", "vocab"):
-        tree = ast.parse((PROJECT_ROOT / "webmap" / f"{module}.py").read_text(encoding="utf-8"))
-        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-        assert not {m for m in imported if m.split(".")[0] in ("flask", "werkzeug")}, module
-
-
 def test_shipped_responses_match_the_document(client, catalogue):
     """Every site, every layer filter and the errors, checked against the schemas."""
     import jsonschema_rs  # schemathesis's validator
