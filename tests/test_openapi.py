@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from webmap.openapi import openapi_document
-from webmap.settings import PROJECT_ROOT, load_settings
+from webmap.settings import load_settings
 from webmap.web.app import create_app
 
 schemathesis = pytest.importorskip("schemathesis")
