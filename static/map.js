@@ -36,7 +36,7 @@
   function fitDistrict() {
     map.invalidateSize();
     // On phones the bottom sheet covers the lower part of the map: keep the district above it.
-    const sheet = app.phone ? document.getElementById(window.WebMapIds.ID.sidebar).getBoundingClientRect().height : 0;
+    const sheet = app.phone ? window.WebMapIds.$("sidebar").getBoundingClientRect().height : 0;
     map.fitBounds(config.bounds, {animate: false, paddingTopLeft: [12, 12], paddingBottomRight: [12, 12 + sheet]});
   }
 

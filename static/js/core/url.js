@@ -43,7 +43,7 @@
     P.owned("map").forEach((k) => P.write(q, k, null));
     q.set("lang", forLang || app.lang);
     P.write(q, "layers", state.layers.size !== config.layers.length ? state.layers : null);
-    for (const k of ["theme", "status", "precision", "school", "q"]) P.write(q, k, state[k]);
+    for (const k of P.filters) P.write(q, k, state[k]);
     // "Near me" is never written into a link: a shared link must not carry your location.
     P.write(q, "near", state.near && state.near.kind === "site" ? "site:" + state.near.id : null);
     P.write(q, "r", state.radius);
