@@ -55,6 +55,14 @@ class Settings(BaseSettings):
         description="Who may frame the pages (CSP frame-ancestors): \"'self'\", \"'none'\" or space-separated origins",
     )
 
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="Largest request body in bytes; larger ones get 413 (the app's limit and nginx's "
+        "client_max_body_size in scripts/serve-production)",
+    )
+
     @field_validator("database_url", mode="before")
     @classmethod
     def empty_url_is_unset(cls, value):

@@ -26,7 +26,13 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    app.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False, COMPRESS_MIN_SIZE=500)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        JSON_AS_ASCII=False,
+        COMPRESS_MIN_SIZE=500,
+        # Larger bodies are a 413 (webmap/web/errors.py) before they are read; nginx has the same limit.
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+    )
     app.json.ensure_ascii = False
     app.extensions["webmap.settings"] = settings
     app.extensions["webmap.catalogue"] = catalogue

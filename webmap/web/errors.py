@@ -37,7 +37,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
-        resp = make_response(_render(WebmapError(exc.description or "", status=exc.code or 500, code=code)))
+        limit = app.config["MAX_CONTENT_LENGTH"] if exc.code == 413 else None
+        error = WebmapError(exc.description or "", status=exc.code or 500, code=code, limit=limit)
+        resp = make_response(_render(error))
         # Keep the exception's own headers (a 405 must say which methods are allowed).
         for name, value in exc.get_headers():
             if name.lower() != "content-type":
