@@ -796,8 +796,11 @@
   /* --------------------------------------------------------------- share */
 
   function updateShare() {
-    $("share-url").value = window.location.href;
-    $("share-qr").src = config.qrUrl + "?url=" + encodeURIComponent(window.location.href);
+    // The public address (WEBMAP_PUBLIC_URL) with this view's query, whichever host served the page.
+    const base = config.shareUrl || window.location.href.split(/[?#]/)[0];
+    const link = base + window.location.search + window.location.hash;
+    $("share-url").value = link;
+    $("share-qr").src = config.qrUrl + "?url=" + encodeURIComponent(link);
   }
   $("share-button").addEventListener("click", () => {
     const open = $("share").hidden;
@@ -809,7 +812,7 @@
     const done = (msg) => { $("copy-status").textContent = msg; };
     const fallback = () => { $("share-url").select(); done(t("copyFailed")); };
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(window.location.href).then(() => done(t("copied")), fallback);
+      navigator.clipboard.writeText($("share-url").value).then(() => done(t("copied")), fallback);
     } else {
       fallback();
     }

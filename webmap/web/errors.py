@@ -29,7 +29,21 @@ def _render(exc: WebmapError):
     return render_template("error.html", status=exc.status, message=exc.message), exc.status
 
 
+# Set in the WSGI environ by app._WebmapFlask when the request's Host is not allowed.
+REFUSED_HOST = "webmap.refused_host"
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_host():
+        if request.environ.get(REFUSED_HOST):
+            # The host is not echoed: it is the caller's own text.
+            raise WebmapError(
+                "This server does not answer for the host named in the request.",
+                code="host_not_allowed",
+                parameter="Host",
+            )
+
     @app.errorhandler(WebmapError)
     def webmap_error(exc: WebmapError):
         return _render(exc)
