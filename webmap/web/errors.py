@@ -50,15 +50,23 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        code = (exc.name or "error").lower().replace(" ", "_")
-        limit = app.config["MAX_CONTENT_LENGTH"] if exc.code == 413 else None
-        error = WebmapError(exc.description or "", status=exc.code or 500, code=code, limit=limit)
-        resp = make_response(_render(error))
+        if _wants_json() and (request.path == "/ogc" or request.path.startswith("/ogc/")):
+            from .ogc import http_error_answer
+
+            resp = http_error_answer(exc)
+        else:
+            resp = _app_shape(exc)
         # Keep the exception's own headers (a 405 must say which methods are allowed).
         for name, value in exc.get_headers():
             if name.lower() != "content-type":
                 resp.headers[name] = value
         return resp
+
+    def _app_shape(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        limit = app.config["MAX_CONTENT_LENGTH"] if exc.code == 413 else None
+        error = WebmapError(exc.description or "", status=exc.code or 500, code=code, limit=limit)
+        return make_response(_render(error))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
