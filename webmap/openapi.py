@@ -268,7 +268,10 @@ def _query(name: str, description: str, schema: dict[str, Any] | None = None, re
 def _download(media_types: dict[str, str], description: str) -> dict[str, Any]:
     return {
         "description": description,
-        "content": {m.split(";")[0]: {"schema": {"type": "string"}} for m in media_types},
+        # GeoJSON is JSON (an object); CSV, KML, GPX and ICS are text.
+        "content": {
+            m.split(";")[0]: {"schema": {"type": "object"} if "json" in m else {"type": "string"}} for m in media_types
+        },
     }
 
 
