@@ -7,9 +7,11 @@ documented schema. A longer run is described in docs/security.md."""
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
 
 from webmap.openapi import openapi_document
 from webmap.settings import load_settings
@@ -23,7 +25,14 @@ def test_document_is_served_and_lists_every_endpoint(client, catalogue):
     assert resp.status_code == 200 and resp.is_json
     doc = resp.get_json()
     assert doc["openapi"].startswith("3.1")
-    assert set(doc["paths"]) == {"/api/layers", "/api/sites", "/api/columns", "/api/sites/{site_id}", "/healthz"}
+    # Every JSON route of the app, with its methods (werkzeug's <name> is OpenAPI's {name}).
+    routes = {}
+    for rule in client.application.url_map.iter_rules():
+        if rule.rule.startswith("/api/") or rule.rule == "/healthz":
+            path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+            routes[path] = sorted(m.lower() for m in rule.methods - {"HEAD", "OPTIONS"})
+    assert len(routes) >= 13
+    assert {path: sorted(ops) for path, ops in doc["paths"].items()} == routes
     layer = doc["paths"]["/api/sites"]["get"]["parameters"][0]
     assert layer["schema"]["enum"] == catalogue.layer_ids
 
@@ -54,6 +63,14 @@ def test_shipped_responses_match_the_document(client, catalogue):
     check("/healthz", 200, "Health")
 
 
+LOOSELY_DESCRIBED = {
+    "/api/search",
+    "/api/nearby",
+    "/api/export.{fmt}",
+    "/api/trips/export.{fmt}",
+    "/api/trips/plan",
+}
+
 # Examples per operation and generation mode; docs/security.md has a longer run.
 FUZZ_EXAMPLES = int(os.environ.get("WEBMAP_FUZZ_EXAMPLES", "40"))
 
@@ -68,4 +85,8 @@ _schema.config.generation.update(modes=["positive", "negative"], allow_extra_par
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_api_fuzz(case):
     # The in-process WSGI client does not un-gzip, and gzip is tested in test_api.py.
-    case.call_and_validate(headers={"Accept-Encoding": "identity"})
+    # These operations' parameters are described by type, not by every rule that checks them
+    # (an empty q, a radius too small, a trip of unknown ids): a schema-valid request may be a
+    # 400, so only "no 5xx, every answer matches its schema" is checked for them.
+    excluded = [positive_data_acceptance] if case.operation.path in LOOSELY_DESCRIBED else []
+    case.call_and_validate(headers={"Accept-Encoding": "identity"}, excluded_checks=excluded)

@@ -108,7 +108,9 @@ def test_db_backed_server_answers_exactly_as_the_file_backed_one(pg_url, serve, 
     ]
     for path in paths:
         want, got = get(files.url + path), get(db.url + path)
-        assert got[:3] == want[:3], path  # status, content type, ETag
+        # Status, content type, ETag; an OGC answer's ETag hashes its body, which names the
+        # server's own URL (another port here) and a timeStamp, so only the body is compared.
+        assert got[: 2 if path.startswith("/ogc") else 3] == want[: 2 if path.startswith("/ogc") else 3], path
         assert normalised(db, got[3]) == normalised(files, want[3]), path
     assert json.loads(get(db.url + "/healthz")[3])["data_version"] == catalogue.version
     assert not [line for line in db.log if "from memory" in line or "Traceback" in line]

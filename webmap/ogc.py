@@ -141,16 +141,13 @@ class OgcApi:
         if cid != ALL_SITES and cid not in self.cat.layer_ids:
             raise OgcError(404, "NotFound", f"no collection {cid!r}")
 
-    def _extent(self, cid: str) -> list[float]:
+    def _extent(self, cid: str) -> list[float] | None:
         if cid not in self._extents:  # the catalogue never changes while the app runs
             self._extents[cid] = self._compute_extent(self._site_ids(cid))
         return self._extents[cid]
 
-    def _compute_extent(self, ids: list[str]) -> list[float]:
-        points = self.cat.sites.loc[ids].geometry.dropna()
-        if points.empty:  # nothing located yet: the district is the best statement we can make
-            return [round(v, 6) for v in self.cat.boundary.bounds]
-        return [float(v) for v in points.total_bounds]
+    def _compute_extent(self, ids: list[str]) -> list[float] | None:
+        return spatial_extent(self.cat.sites.loc[ids].geometry.dropna().total_bounds)
 
     def _collection_doc(self, req: OgcRequest, cid: str, fmt: str) -> dict:
         url = f"{req.base_url}/collections/{cid}"
@@ -161,10 +158,12 @@ class OgcApi:
             "description": f"{self.descriptions[cid]['zh']} {self.descriptions[cid]['en']}",
             "itemType": "feature",
             "crs": [CRS84],
-            "extent": {"spatial": {"bbox": [self._extent(cid)], "crs": CRS84}},
+            **extent_member(self._extent(cid)),
             "links": [
                 *self._links(url, "self", fmt),
-                {"href": f"{url}/items?f=json", "rel": "items", "type": GEOJSON, "title": "Items (GeoJSON)"},
+                # No "?f=json": GDAL's OAPIF driver appends "/<id>" to this link for an id filter.
+                # A client without "text/html" in Accept gets GeoJSON anyway.
+                {"href": f"{url}/items", "rel": "items", "type": GEOJSON, "title": "Items (GeoJSON)"},
                 {"href": f"{url}/items?f=html", "rel": "items", "type": HTML, "title": "Items (HTML)"},
             ],
         }
@@ -329,6 +328,36 @@ class OgcApi:
 
 
 # ---------------------------------------------------------------------------
+# Extents
+
+# Half the side of the box around a collection of one point (or points on one line):
+# about 55 m north-south, so a client zooming to the extent shows the place, not a pixel.
+POINT_MARGIN_DEG = 0.0005
+
+
+def spatial_extent(bounds) -> list[float] | None:
+    """A collection's bbox from its located sites' bounds (minx, miny, maxx, maxy; NaN when
+    there are none): ``None`` when nothing is located (an extent is optional in OGC API –
+    Features, and the whole district would be a false statement); a point or a line gets
+    a small margin so the box has an area."""
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    if any(math.isnan(v) for v in (minx, miny, maxx, maxy)):
+        return None
+    if maxx - minx < 2 * POINT_MARGIN_DEG:
+        mid = (minx + maxx) / 2
+        minx, maxx = mid - POINT_MARGIN_DEG, mid + POINT_MARGIN_DEG
+    if maxy - miny < 2 * POINT_MARGIN_DEG:
+        mid = (miny + maxy) / 2
+        miny, maxy = mid - POINT_MARGIN_DEG, mid + POINT_MARGIN_DEG
+    return [minx, miny, maxx, maxy]
+
+
+def extent_member(bbox: list[float] | None) -> dict[str, Any]:
+    """The collection document's "extent" member, or nothing when there is no extent."""
+    return {"extent": {"spatial": {"bbox": [bbox], "crs": CRS84}}} if bbox else {}
+
+
+# ---------------------------------------------------------------------------
 # Parameters
 
 
@@ -395,11 +424,16 @@ def openapi_document(cat: Catalogue, base_url: str, collection_ids: list[str]) -
         "description": "Response format",
         "schema": {"type": "string", "enum": ["json", "html"]},
     }
-    json_resp = {"description": "OK", "content": {JSON: {"schema": {"type": "object"}}, HTML: {}}}
-    geojson_resp = {"description": "OK", "content": {GEOJSON: {"schema": {"type": "object"}}, HTML: {}}}
+
+    def ok(schema: str, media: str = JSON) -> dict:
+        return {"description": "OK", "content": {media: {"schema": _ref(schema)}, HTML: {}}}
+
+    def error(description: str) -> dict:
+        return {"description": description, "content": {JSON: {"schema": _ref("exception")}}}
+
     errors = {
-        "400": {"description": "Bad request: a parameter is invalid; the body names it"},
-        "404": {"description": "Not found"},
+        "400": error("Bad request: a parameter is invalid; the body names it"),
+        "404": error("Not found"),
     }
 
     def enum_list(name: str, values: list[str], description: str) -> dict:
@@ -460,13 +494,14 @@ def openapi_document(cat: Catalogue, base_url: str, collection_ids: list[str]) -
             "license": {"name": "See the project README"},
         },
         "servers": [{"url": base_url}],
+        "components": {"schemas": response_schemas()},
         "paths": {
             "/": {
                 "get": {
                     "summary": "Landing page",
                     "operationId": "getLandingPage",
                     "parameters": [f_param],
-                    "responses": {"200": json_resp},
+                    "responses": {"200": ok("landingPage"), "400": errors["400"]},
                 }
             },
             "/conformance": {
@@ -474,7 +509,7 @@ def openapi_document(cat: Catalogue, base_url: str, collection_ids: list[str]) -
                     "summary": "Conformance classes",
                     "operationId": "getConformance",
                     "parameters": [f_param],
-                    "responses": {"200": json_resp},
+                    "responses": {"200": ok("confClasses"), "400": errors["400"]},
                 }
             },
             "/api": {
@@ -482,7 +517,10 @@ def openapi_document(cat: Catalogue, base_url: str, collection_ids: list[str]) -
                     "summary": "This document",
                     "operationId": "getApi",
                     "parameters": [f_param],
-                    "responses": {"200": {"description": "OK", "content": {OPENAPI: {}}}},
+                    "responses": {
+                        "200": {"description": "OK", "content": {OPENAPI: {"schema": _ref("openapi")}, HTML: {}}},
+                        "400": errors["400"],
+                    },
                 }
             },
             "/collections": {
@@ -490,7 +528,7 @@ def openapi_document(cat: Catalogue, base_url: str, collection_ids: list[str]) -
                     "summary": "Collections",
                     "operationId": "getCollections",
                     "parameters": [f_param],
-                    "responses": {"200": json_resp},
+                    "responses": {"200": ok("collections"), "400": errors["400"]},
                 }
             },
             "/collections/{collectionId}": {
@@ -498,7 +536,7 @@ def openapi_document(cat: Catalogue, base_url: str, collection_ids: list[str]) -
                     "summary": "One collection",
                     "operationId": "describeCollection",
                     "parameters": [collection_param, f_param],
-                    "responses": {"200": json_resp, **errors},
+                    "responses": {"200": ok("collection"), **errors},
                 }
             },
             "/collections/{collectionId}/items": {
@@ -506,7 +544,7 @@ def openapi_document(cat: Catalogue, base_url: str, collection_ids: list[str]) -
                     "summary": "Features, with paging and filters",
                     "operationId": "getFeatures",
                     "parameters": items_params,
-                    "responses": {"200": geojson_resp, **errors},
+                    "responses": {"200": ok("featureCollectionGeoJSON", GEOJSON), **errors},
                 }
             },
             "/collections/{collectionId}/items/{featureId}": {
@@ -518,8 +556,109 @@ def openapi_document(cat: Catalogue, base_url: str, collection_ids: list[str]) -
                         {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}},
                         f_param,
                     ],
-                    "responses": {"200": geojson_resp, **errors},
+                    "responses": {"200": ok("featureGeoJSON", GEOJSON), **errors},
                 }
             },
         },
+    }
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def response_schemas() -> dict[str, Any]:
+    """OpenAPI 3.0 schemas of the answers, after OGC 17-069r4's own (link, landingPage,
+    confClasses, collections, collection, featureCollectionGeoJSON, featureGeoJSON,
+    exception), trimmed to what this API sends."""
+    string = {"type": "string"}
+    links = {"type": "array", "items": _ref("link")}
+    number = {"type": "number"}
+    geometry = {
+        "type": "object",
+        "nullable": True,  # a site whose location is to be confirmed (RFC 7946 §3.2)
+        "required": ["type", "coordinates"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Point"]},
+            "coordinates": {"type": "array", "minItems": 2, "maxItems": 3, "items": number},
+        },
+    }
+    return {
+        "link": {
+            "type": "object",
+            "required": ["href"],
+            "properties": {"href": string, "rel": string, "type": string, "title": string, "hreflang": string},
+        },
+        "landingPage": {
+            "type": "object",
+            "required": ["links"],
+            "properties": {"title": string, "description": string, "links": links},
+        },
+        "confClasses": {
+            "type": "object",
+            "required": ["conformsTo"],
+            "properties": {"conformsTo": {"type": "array", "items": string}},
+        },
+        "collection": {
+            "type": "object",
+            "required": ["id", "links"],
+            "properties": {
+                "id": string,
+                "title": string,
+                "description": string,
+                "links": links,
+                "itemType": string,
+                "crs": {"type": "array", "items": string},
+                "extent": {
+                    "type": "object",
+                    "properties": {
+                        "spatial": {
+                            "type": "object",
+                            "properties": {
+                                "bbox": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "items": {"type": "array", "minItems": 4, "maxItems": 6, "items": number},
+                                },
+                                "crs": string,
+                            },
+                        }
+                    },
+                },
+            },
+        },
+        "collections": {
+            "type": "object",
+            "required": ["links", "collections"],
+            "properties": {"links": links, "collections": {"type": "array", "items": _ref("collection")}},
+        },
+        "featureGeoJSON": {
+            "type": "object",
+            "required": ["type", "geometry", "properties"],
+            "properties": {
+                "type": {"type": "string", "enum": ["Feature"]},
+                "id": string,
+                "geometry": geometry,
+                "properties": {"type": "object"},
+                "links": links,
+            },
+        },
+        "featureCollectionGeoJSON": {
+            "type": "object",
+            "required": ["type", "features"],
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "features": {"type": "array", "items": _ref("featureGeoJSON")},
+                "links": links,
+                "timeStamp": {"type": "string", "format": "date-time"},
+                "numberMatched": {"type": "integer", "minimum": 0},
+                "numberReturned": {"type": "integer", "minimum": 0},
+            },
+        },
+        "exception": {
+            "type": "object",
+            "required": ["code"],
+            "properties": {"code": string, "description": string, "parameter": string, "allowed": {"type": "array"}},
+        },
+        "openapi": {"type": "object", "required": ["openapi", "paths"], "properties": {"openapi": string}},
     }

@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from .schema import Layer, SiteFeature, Theme
+from .trips.itinerary import TripRequest
 
 _REF = "#/components/schemas/{model}"
 
@@ -51,6 +52,7 @@ def openapi_document(layer_ids: list[str] | None = None) -> dict[str, Any]:
     feature["required"] = sorted(set(feature["required"]) | {"geometry"})
     schemas["SiteFeature"] = feature
     schemas["Theme"] = _model(Theme, schemas)
+    schemas["TripRequest"] = _model(TripRequest, schemas)
     layer = copy.deepcopy(_model(Layer, schemas))
     layer["properties"].update(
         count={"type": "integer", "minimum": 0, "description": "Sites in this layer"},
@@ -240,6 +242,7 @@ def openapi_document(layer_ids: list[str] | None = None) -> dict[str, Any]:
                     },
                 }
             },
+            **_more_paths(layer_param, bad_request, not_modified, etag),
             "/healthz": {
                 "get": {
                     "operationId": "health",
@@ -249,4 +252,150 @@ def openapi_document(layer_ids: list[str] | None = None) -> dict[str, Any]:
             },
         },
         "components": {"schemas": schemas},
+    }
+
+
+def _query(name: str, description: str, schema: dict[str, Any] | None = None, required: bool = False) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def _download(media_types: dict[str, str], description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        # GeoJSON is JSON (an object); CSV, KML, GPX and ICS are text.
+        "content": {
+            m.split(";")[0]: {"schema": {"type": "object"} if "json" in m else {"type": "string"}} for m in media_types
+        },
+    }
+
+
+def _more_paths(layer_param: dict, bad_request: dict, not_modified: dict, etag: dict) -> dict[str, Any]:
+    """Search, nearby, district, trips, trip planning and the downloads: every other JSON
+    route of the app (tests/test_openapi.py compares this list with the app's URL map)."""
+    from .formats import MEDIA_TYPES
+
+    compact = _query("compact", "1: only the properties the map draws", {"type": "string", "enum": ["0", "1"]})
+    sites = {
+        "type": "object",
+        "required": ["type", "features"],
+        "properties": {"type": {"const": "FeatureCollection"}, "features": {"type": "array"}},
+    }
+    obj = {"type": "object"}
+    selection = [
+        _query("layer", "Layer id(s), comma-separated", layer_param),
+        _query("theme", "Theme id(s), comma-separated"),
+        _query("status", "Status value(s), comma-separated"),
+        _query("precision", "Location precision(s), comma-separated"),
+        _query("school", "Only schools of this kind"),
+        _query("q", "Text search"),
+    ]
+    trip_query = [
+        _query("trip", "Site ids in visiting order, comma-separated", required=True),
+        _query("mode", "walk, coach or car"),
+        _query("start", "Start time HH:MM"),
+        _query("from", "Start: a site id or lon,lat"),
+        _query("to", "End: a site id or lon,lat"),
+        _query("date", "YYYY-MM-DD"),
+        _query("visit", "id:minutes pairs, comma-separated"),
+        _query("opt", "1: reorder the stops for the shortest trip", {"type": "string", "enum": ["0", "1"]}),
+        _query("trip_theme", "A themed trip's id"),
+    ]
+    trip_formats = {k: MEDIA_TYPES[k] for k in ("gpx", "kml", "ics", "csv")}
+    site_formats = {k: MEDIA_TYPES[k] for k in ("geojson", "csv", "kml", "gpx")}
+
+    def fmt(formats: dict[str, str]) -> dict:
+        return {"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": sorted(formats)}}
+
+    not_found = _error("No such format or id")
+    return {
+        "/api/search": {
+            "get": {
+                "operationId": "searchSites",
+                "summary": "Sites whose names or text match q, best first",
+                "parameters": [_query("q", "Search text (Chinese, pinyin or English)"), compact],
+                "responses": {"200": _json(sites, "A GeoJSON FeatureCollection"), "400": bad_request},
+            }
+        },
+        "/api/nearby": {
+            "get": {
+                "operationId": "nearbySites",
+                "summary": "Sites near a site or a point, nearest first",
+                "parameters": [
+                    _query("site", "A site id (instead of lon/lat)"),
+                    _query("lon", "Longitude, WGS 84", {"type": "number", "minimum": -180, "maximum": 180}),
+                    _query("lat", "Latitude, WGS 84", {"type": "number", "minimum": -90, "maximum": 90}),
+                    _query("radius", "Metres", {"type": "number", "exclusiveMinimum": 0}),
+                    compact,
+                ],
+                "responses": {
+                    "200": _json(sites, "A GeoJSON FeatureCollection"),
+                    "400": bad_request,
+                    "404": _error("No site with this id"),
+                },
+            }
+        },
+        "/api/district": {
+            "get": {
+                "operationId": "getDistrict",
+                "summary": "The district's facts and figures",
+                "responses": {"200": _json(obj, "District facts"), "400": bad_request},
+            }
+        },
+        "/api/openapi.json": {
+            "get": {
+                "operationId": "getOpenApi",
+                "summary": "This document",
+                "responses": {"200": _json(obj, "OpenAPI 3.1"), "400": bad_request},
+            }
+        },
+        "/api/trips": {
+            "get": {
+                "operationId": "listTrips",
+                "summary": "Themed trips and the planner's modes",
+                "responses": {"200": _json(obj, "Themed trips"), "400": bad_request},
+            }
+        },
+        "/api/trips/plan": {
+            "post": {
+                "operationId": "planTrip",
+                "summary": "Plan a trip: order, legs, timetable (estimates)",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("TripRequest")}}},
+                "responses": {
+                    "200": _json(obj, "The planned trip"),
+                    "400": _error("A bad field; the body names it"),
+                    "413": _error("The body is larger than the limit"),
+                },
+            }
+        },
+        "/api/trips/export.{fmt}": {
+            "get": {
+                "operationId": "exportTrip",
+                "summary": "A planned trip as GPX, KML, ICS or CSV",
+                "parameters": [fmt(trip_formats), *trip_query],
+                "responses": {
+                    "200": _download(trip_formats.values(), "The file"),
+                    "400": bad_request,
+                    "404": not_found,
+                },
+            }
+        },
+        "/api/export.{fmt}": {
+            "get": {
+                "operationId": "exportSites",
+                "summary": "The selected sites as GeoJSON, CSV, KML or GPX (open data)",
+                "parameters": [fmt(site_formats), *selection],
+                "responses": {
+                    "200": {**_download(site_formats.values(), "The file"), "headers": etag},
+                    "304": not_modified,
+                    "400": bad_request,
+                    "404": not_found,
+                },
+            }
+        },
     }

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,6 +56,75 @@ class Settings(BaseSettings):
         pattern=_FRAME_ANCESTORS,
         description="Who may frame the pages (CSP frame-ancestors): \"'self'\", \"'none'\" or space-separated origins",
     )
+
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="Largest request body in bytes; larger ones get 413 (the app's limit and nginx's "
+        "client_max_body_size in scripts/serve-production)",
+    )
+
+    public_url: str | None = Field(
+        None,
+        description="The public origin (and path) every absolute URL uses, e.g. https://map.example.gov.cn; "
+        "unset: the request's own host, if it is allowed",
+    )
+    allowed_hosts: str | None = Field(
+        None,
+        description="Host names the app answers, comma-separated (`.example.org` includes subdomains, `*` any); "
+        "others get 400. Default: the public URL's host, or localhost, 127.0.0.1 and ::1",
+    )
+    trusted_proxies: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description="How many proxies in front of the app set X-Forwarded-For/-Proto (scripts/serve-production: 1, "
+        "nginx); 0 believes none. X-Forwarded-Host is never believed",
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def origin_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("must be an http(s) URL with a host and no query, e.g. https://map.example.org")
+        if parts.username or parts.password or not re.fullmatch(r"[A-Za-z0-9._~/%-]*", parts.path):
+            raise ValueError("must not carry a user name, password or unusual characters in its path")
+        return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def host_names(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        hosts = [h.strip().lower() for h in value.split(",") if h.strip()]
+        bad = [h for h in hosts if h != "*" and not re.fullmatch(r"\.?[a-z0-9_.-]+|\[?[0-9a-f:.]+\]?", h)]
+        if bad:
+            raise ValueError(f"not a host name: {bad[0]!r} (names only, no scheme or port)")
+        return ",".join(hosts)
+
+    @property
+    def host_list(self) -> list[str] | None:
+        """The hosts requests may name (Flask's TRUSTED_HOSTS); ``None`` means any."""
+        if self.allowed_hosts:
+            hosts = self.allowed_hosts.split(",")
+            # werkzeug compares IPv6 addresses in their brackets, as the Host header has them.
+            return None if "*" in hosts else [f"[{h.strip('[]')}]" if ":" in h else h for h in hosts]
+        if self.public_url:
+            return [urlsplit(self.public_url).hostname]
+        return ["localhost", "127.0.0.1", "[::1]"]
+
+    def allows_host(self, host: str) -> bool:
+        """Whether a Host header (``name[:port]``, IPv6 in brackets) names an allowed host."""
+        hosts = self.host_list
+        if hosts is None:
+            return True
+        name = host.lower()
+        name = name[: name.index("]") + 1] if name.startswith("[") else name.partition(":")[0]
+        return any(name == h or (h.startswith(".") and (name.endswith(h) or name == h[1:])) for h in hosts)
 
     @field_validator("database_url", mode="before")
     @classmethod

@@ -79,16 +79,6 @@ def read_json(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Any:
     if size > max_bytes:
         raise DataError([Problem(name, None, None, too_big.format(size))])
 
-    def no_constants(token: str) -> Any:
-        raise ValueError(f"{token} is not valid JSON")
-
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj = dict(pairs)
-        if len(obj) != len(pairs):
-            dup = [k for k, n in Counter(k for k, _ in pairs).items() if n > 1]
-            raise ValueError(f"duplicate key {dup[0]!r} in one object")
-        return obj
-
     try:
         # Read in chunks (read(n) would allocate n bytes up front) and stop past the limit:
         # the file may have grown since stat().
@@ -101,13 +91,40 @@ def read_json(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Any:
                     raise DataError([Problem(name, None, None, too_big.format(f"more than {max_bytes}"))])
         raw = b"".join(chunks)
         del chunks  # at 100,000 sites each copy of the file is tens of megabytes
-        text = raw.decode("utf-8")
-        del raw
-        return json.loads(text, parse_constant=no_constants, object_pairs_hook=no_duplicates)
+        return parse_json(raw)
+    except JsonError as exc:
+        raise DataError([Problem(name, None, None, str(exc))]) from None
+
+
+class JsonError(ValueError):
+    """Text that is not strict JSON; the message says what and where."""
+
+
+def _no_constants(token: str) -> Any:
+    raise ValueError(f"{token} is not valid JSON")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        dup = [k for k, n in Counter(k for k, _ in pairs).items() if n > 1]
+        raise ValueError(f"duplicate key {dup[0]!r} in one object")
+    return obj
+
+
+def parse_json(data: str | bytes, *, constants: bool = False) -> Any:
+    """The one strict JSON parser, for data files and request bodies alike: UTF-8, no
+    NaN/Infinity, no duplicate keys, no integer over Python's 4,300 digits, no nesting deep
+    enough for a ``RecursionError``. Raises ``JsonError``. ``constants=True`` lets NaN and
+    ±Infinity through for a caller whose model refuses them with the field named."""
+    try:
+        if isinstance(data, bytes):
+            data = data.decode("utf-8")
+        return json.loads(data, parse_constant=float if constants else _no_constants, object_pairs_hook=_no_duplicates)
     except UnicodeDecodeError as exc:
         msg = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
     except json.JSONDecodeError as exc:
         msg = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
     except (ValueError, RecursionError) as exc:
         msg = f"invalid JSON: {exc if isinstance(exc, ValueError) else 'nested too deeply'}"
-    raise DataError([Problem(name, None, None, msg)])
+    raise JsonError(msg)

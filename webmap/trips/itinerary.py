@@ -48,7 +48,10 @@ class TripRequest(BaseModel):
     mode: Mode = "coach"
     start_time: str = "09:00"
     date: dt.date | None = None
-    visit_minutes: dict[Id, Annotated[int, Field(ge=0, le=MAX_VISIT_MINUTES)]] = {}
+    # One duration per stop at most; a longer map is refused before anything is planned.
+    visit_minutes: Annotated[
+        dict[Id, Annotated[int, Field(ge=0, le=MAX_VISIT_MINUTES)]], Field(max_length=MAX_STOPS)
+    ] = {}
     optimise: bool = False
     theme: Id | None = None  # a themed trip's id: its title and reasons go on the itinerary
 
@@ -110,6 +113,7 @@ def parse_request(body: Any) -> TripRequest:
 QUERY_NAMES = {"stops": "trip", "start_time": "start", "start": "from", "end": "to", "visit_minutes": "visit"}
 # "trip_theme", not "theme": on the map page "theme" is the theme filter.
 QUERY_KEYS = {"trip", "mode", "start", "from", "to", "date", "visit", "opt", "trip_theme"}
+_MINUTES = re.compile(r"[0-9]{1,5}")
 _POINT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
@@ -133,8 +137,9 @@ def request_from_query(args: Mapping[str, str]) -> TripRequest:
         visits: dict[str, Any] = {}
         for part in args["visit"].split(","):
             sid, sep, minutes = part.partition(":")
-            if not sep or not minutes.strip().isdigit():
-                raise PlanError("visit", f"visit must be id:minutes pairs separated by commas, got {part!r}")
+            # ASCII digits only, at most 5 (int() would take "²" or 4,301 digits and fail).
+            if not sep or not _MINUTES.fullmatch(minutes.strip()):
+                raise PlanError("visit", f"visit must be id:minutes pairs separated by commas, got {part[:100]!r}")
             visits[sid] = int(minutes)
         raw["visit_minutes"] = visits
     if args.get("opt") not in (None, "", "0", "1"):

@@ -29,20 +29,44 @@ def _render(exc: WebmapError):
     return render_template("error.html", status=exc.status, message=exc.message), exc.status
 
 
+# Set in the WSGI environ by app._WebmapFlask when the request's Host is not allowed.
+REFUSED_HOST = "webmap.refused_host"
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_host():
+        if request.environ.get(REFUSED_HOST):
+            # The host is not echoed: it is the caller's own text.
+            raise WebmapError(
+                "This server does not answer for the host named in the request.",
+                code="host_not_allowed",
+                parameter="Host",
+            )
+
     @app.errorhandler(WebmapError)
     def webmap_error(exc: WebmapError):
         return _render(exc)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        code = (exc.name or "error").lower().replace(" ", "_")
-        resp = make_response(_render(WebmapError(exc.description or "", status=exc.code or 500, code=code)))
+        if _wants_json() and (request.path == "/ogc" or request.path.startswith("/ogc/")):
+            from .ogc import http_error_answer
+
+            resp = http_error_answer(exc)
+        else:
+            resp = _app_shape(exc)
         # Keep the exception's own headers (a 405 must say which methods are allowed).
         for name, value in exc.get_headers():
             if name.lower() != "content-type":
                 resp.headers[name] = value
         return resp
+
+    def _app_shape(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        limit = app.config["MAX_CONTENT_LENGTH"] if exc.code == 413 else None
+        error = WebmapError(exc.description or "", status=exc.code or 500, code=code, limit=limit)
+        return make_response(_render(error))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -9,8 +9,10 @@ from ..params import SELECTION_PARAMS, reject_unknown
 from ..selection import parse_selection
 from . import catalogue
 from .errors import ApiError
+from .security import open_to_any_origin
 
 bp = Blueprint("exports", __name__)
+bp.after_request(open_to_any_origin)  # open data: any page may fetch() it
 
 
 def _site_url(site_id: str) -> str:

@@ -8,8 +8,10 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from ..ogc import OgcApi, OgcError, OgcRequest
 from . import catalogue
+from .security import open_to_any_origin
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
+bp.after_request(open_to_any_origin)  # CORS on the read-only GETs (security.open_to_any_origin)
 
 
 def _api() -> OgcApi:
@@ -37,7 +39,19 @@ def _request() -> OgcRequest:
 
 def _respond(result) -> Response:
     headers, status, content = result
-    return Response(content, status=status, headers=headers)
+    return _cacheable(Response(content, status=status, headers=headers))
+
+
+def _cacheable(resp: Response) -> Response:
+    """Read answers get an ETag (a hash of the body) and must be revalidated, so a client
+    or cache holds a copy and gets a 304 while nothing changed; the format depends on
+    Accept, hence Vary. Only successful GET/HEAD answers."""
+    if request.method in ("GET", "HEAD") and resp.status_code == 200:
+        resp.add_etag()
+        resp.headers["Cache-Control"] = "public, no-cache"
+        resp.vary.add("Accept")
+        resp.make_conditional(request)
+    return resp
 
 
 @bp.errorhandler(OgcError)
@@ -78,3 +92,12 @@ def items(cid: str):
 @bp.get("/collections/<cid>/items/<fid>")
 def item(cid: str, fid: str):
     return _respond(_api().item(_request(), cid, fid))
+
+
+def http_error_answer(exc) -> Response:
+    """An HTTP error under /ogc that no OGC route raised (an unknown path, a method not
+    allowed): OGC's exception document ({code, description}), not the site API's shape.
+    Called by the one error handler (webmap/web/errors.py)."""
+    code = "".join(word.capitalize() for word in (exc.name or "Error").split())
+    err = OgcError(exc.code or 500, code, exc.description or exc.name or "")
+    return _respond(_api().error(_request(), err))

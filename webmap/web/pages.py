@@ -75,6 +75,7 @@ def index():
         "searchUrl": url_for("api.search"),
         "nearbyUrl": url_for("api.near"),
         "qrUrl": url_for("pages.qr"),
+        "shareUrl": url_for("pages.index", _external=True),  # the public origin the QR code accepts
         "sitePageUrl": url_for("pages.site", site_id="__ID__", lang=lang if lang != "zh" else None),
         "photoUrl": url_for("pages.photo", size="__SIZE__", name="__NAME__"),
         "layers": [{"id": x.id, "name": x.name.model_dump(), "colour": x.colour, "icon": x.icon} for x in cat.layers],
@@ -102,12 +103,15 @@ def index():
 def qr():
     """A QR code (SVG) of a link to this map, for chat apps and printouts."""
     target = request.args.get("url", "")
-    if not target.startswith(request.host_url) or len(target) > 2000:
+    origin = url_for("pages.index", _external=True)  # WEBMAP_PUBLIC_URL, or this (allowed) host
+    if not target.startswith(origin) or len(target) > 2000:
         abort(400, description="url must be a link to this site, at most 2000 characters")
     svg = io.BytesIO()
     segno.make(target, error="m").save(svg, kind="svg", scale=4, border=2, title="QR")
     resp = Response(svg.getvalue(), mimetype="image/svg+xml")
-    resp.headers["Cache-Control"] = "public, max-age=86400"
+    # Shared caches may keep it only when the origin is fixed (WEBMAP_PUBLIC_URL): without
+    # it the QR follows the request's host, so no cache may hand it to another host's users.
+    resp.headers["Cache-Control"] = "public, max-age=86400" if settings().public_url else "private, no-store"
     return resp
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
 from markupsafe import Markup
 
 from ..basemaps import tile_hosts as basemap_hosts
@@ -82,3 +82,13 @@ def init_app(app: Flask) -> None:
         for name, value in HEADERS.items():
             resp.headers.setdefault(name, value)
         return resp
+
+
+def open_to_any_origin(resp: Response) -> Response:
+    """CORS for read-only open data (OGC API GETs, /api/export.*): any web page may read it
+    with fetch(). No credentials are involved, so ``*`` exposes nothing a user is logged in to.
+    Only for GET/HEAD answers: writes and the planner are never opened this way."""
+    if request.method in ("GET", "HEAD"):
+        resp.headers["Access-Control-Allow-Origin"] = "*"
+        resp.headers.setdefault("Access-Control-Expose-Headers", "ETag, Link, Content-Disposition")
+    return resp

@@ -80,6 +80,7 @@ def _rewrite_config(html: str) -> str:
             sitePageUrl="sites/__ID__.html",
             photoUrl="photos/__SIZE__/__NAME__",
             staticSite=True,
+            shareUrl=None,  # the copy's own address, wherever it is put
         )
         return m[1] + _htmlsafe_json(config) + m[3]
 

@@ -24,7 +24,7 @@ from ..trips.itinerary import (
 )
 from ..trips.planner import MAX_STOPS, PlanError, estimates_from
 from ..vocab import MODES
-from . import catalogue, settings
+from . import catalogue, json_body, settings
 from .errors import ApiError
 
 bp = Blueprint("trips", __name__)
@@ -112,7 +112,7 @@ def _trip_query(t) -> str:
 
 @bp.post("/api/trips/plan")
 def plan():
-    body = request.get_json(silent=True)
+    body = json_body()
     try:
         req = parse_request(body)
         result = plan_json(plan_request(req, catalogue(), settings()), req, settings())

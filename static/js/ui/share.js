@@ -5,8 +5,11 @@
   const {$} = window.WebMapIds, {t} = app.i18n;
 
   function update() {
-    $("shareUrl").value = window.location.href;
-    $("shareQr").src = app.config.qrUrl + "?url=" + encodeURIComponent(window.location.href);
+    // The public address (the server's public origin) with this view's query, whichever host served the page.
+    const base = app.config.shareUrl || window.location.href.split(/[?#]/)[0];
+    const link = base + window.location.search + window.location.hash;
+    $("shareUrl").value = link;
+    $("shareQr").src = app.config.qrUrl + "?url=" + encodeURIComponent(link);
   }
   /* After each write of the address (js/core/url.js): an open share box follows it. */
   function follow() { if (!$("share").hidden) update(); }
@@ -28,7 +31,7 @@
       const done = (msg) => { $("copyStatus").textContent = msg; };
       const fallback = () => { $("shareUrl").select(); done(t("copyFailed")); };
       if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(window.location.href).then(() => done(t("copied")), fallback);
+        navigator.clipboard.writeText($("shareUrl").value).then(() => done(t("copied")), fallback);
       } else {
         fallback();
       }
