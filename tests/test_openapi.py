@@ -23,7 +23,18 @@ def test_document_is_served_and_lists_every_endpoint(client, catalogue):
     assert resp.status_code == 200 and resp.is_json
     doc = resp.get_json()
     assert doc["openapi"].startswith("3.1")
-    assert set(doc["paths"]) == {"/api/layers", "/api/sites", "/api/columns", "/api/sites/{site_id}", "/healthz"}
+    assert set(doc["paths"]) == {
+        "/api/layers",
+        "/api/sites",
+        "/api/columns",
+        "/api/sites/{site_id}",
+        "/healthz",
+        "/api/sites/{site_id}/history",
+        "/api/sites/{site_id}/revert",
+        "/api/proposals",
+        "/api/proposals/{site_id}/{n}",
+    }
+    assert set(doc["paths"]["/api/sites/{site_id}"]) == {"get", "put", "delete"}
     layer = doc["paths"]["/api/sites"]["get"]["parameters"][0]
     assert layer["schema"]["enum"] == catalogue.layer_ids
 

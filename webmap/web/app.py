@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.extensions["webmap.settings"] = settings
     app.extensions["webmap.catalogue"] = catalogue
 
-    from . import api, assets, auth, errors, exports, i18n, ogc, pages, security, trips
+    from . import api, assets, auth, edit, errors, exports, i18n, ogc, pages, security, trips
 
     i18n.init_app(app)
     errors.init_app(app)
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     auth.init_app(app)  # sessions, tokens, CSRF, sign-in throttle (/login, /logout)
     assets.init_app(app)  # ?v=<content hash> on static URLs (deploy/nginx.conf caches those)
     app.register_blueprint(api.bp)
+    app.register_blueprint(edit.bp)  # writes, history, review queue (needs the repository)
     app.register_blueprint(pages.bp)
     app.register_blueprint(trips.bp)
     app.register_blueprint(exports.bp)

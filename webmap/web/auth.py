@@ -240,6 +240,12 @@ def init_app(app: Flask) -> None:
         if request.method in UNSAFE and not via_token() and current_user.is_authenticated:
             csrf.protect()  # 400 (CSRFError) without a valid token
 
+    @app.after_request
+    def _challenge(resp):
+        if resp.status_code == 401:  # RFC 9110: a 401 says how to authenticate
+            resp.headers.setdefault("WWW-Authenticate", 'Bearer realm="webmap"')
+        return resp
+
     app.jinja_env.globals["signed_in"] = actor
     app.jinja_env.globals["csrf_token"] = generate_csrf
     app.register_blueprint(bp)
