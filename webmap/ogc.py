@@ -37,6 +37,12 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 ]
+# OGC API – Features Part 4, advertised only when the map is editable (a database behind it).
+CONFORMANCE_WRITE = [
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+]
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 HTML = "text/html"
@@ -50,9 +56,12 @@ class OgcError(WebmapError):
     """An error answer; carries its HTTP status and OGC exception code. Its body is the
     OGC exception document ({code, description}), not the site API's {error: ...}."""
 
-    def __init__(self, status: int, code: str, description: str, parameter: str | None = None, allowed=None):
+    def __init__(
+        self, status: int, code: str, description: str, parameter: str | None = None, allowed=None, **extra: Any
+    ):
         super().__init__(description, status=status, code=code, parameter=parameter, allowed=allowed)
         self.description, self.parameter, self.allowed = description, parameter, allowed
+        self.extra = {k: v for k, v in extra.items() if v is not None}  # e.g. field, changed (Part 4 writes)
 
     @classmethod
     def from_parameter(cls, exc: ParameterError) -> OgcError:
@@ -64,7 +73,7 @@ class OgcError(WebmapError):
             out["parameter"] = self.parameter
         if self.allowed is not None:
             out["allowed"] = self.allowed
-        return out
+        return {**out, **self.extra}
 
 
 @dataclass(frozen=True)
@@ -91,9 +100,10 @@ class OgcRequest:
 
 
 class OgcApi:
-    def __init__(self, catalogue: Catalogue, render: Render):
+    def __init__(self, catalogue: Catalogue, render: Render, writable: bool = False):
         self.cat = catalogue
         self.render = render
+        self.writable = writable
         self._extents: dict[str, list[float]] = {}
         self.titles = {ALL_SITES: {"zh": "全部地点", "en": "All sites"}}
         self.descriptions = {
@@ -200,7 +210,7 @@ class OgcApi:
     def conformance(self, req: OgcRequest) -> Response:
         self._allow(req, {"f"})
         fmt = req.format()
-        doc = {"conformsTo": CONFORMANCE}
+        doc = {"conformsTo": CONFORMANCE + (CONFORMANCE_WRITE if self.writable else [])}
         return self._answer(req, fmt, doc, "ogc/conformance.html")
 
     def collections(self, req: OgcRequest) -> Response:
