@@ -18,6 +18,11 @@ from webmap.catalogue import load_catalogue
 from webmap.settings import load_settings
 from webmap.web.app import create_app
 
+# The suite serves the data folder read-only unless a test asks for a database
+# (tests/test_db_*.py give each test its own SQLite file): the default would be the
+# developer's instance/webmap.sqlite3. Servers started by tests inherit this.
+os.environ.setdefault("WEBMAP_DATABASE_URL", "none")
+
 
 @pytest.fixture(scope="session")
 def catalogue():
