@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_user, logout_user
@@ -163,8 +162,9 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 class LoginForm(FlaskForm):
-    name = StringField(lazy_gettext("Account name"), validators=[DataRequired(), Length(max=100)])
-    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired(), Length(max=1000)])
+    # Labels are in templates/login.html, in the page's language.
+    name = StringField(validators=[DataRequired(), Length(max=100)])
+    password = PasswordField(validators=[DataRequired(), Length(max=1000)])
 
 
 class LogoutForm(FlaskForm):
@@ -217,8 +217,8 @@ def logout():
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config.setdefault("SESSION_COOKIE_SECURE", False)  # True anyway on HTTPS requests
     # Checked in _csrf_for_session_writes below, not on every POST: bearer requests are
     # exempt, and a visitor's write gets its 401 rather than a CSRF 400.
