@@ -13,10 +13,12 @@ repeated here.
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..history import diff
 from ..problems import DataError
@@ -278,3 +280,72 @@ def decide(site_id: str, n: int):
     if rev.state == "published":
         refresh()
     return jsonify(revision_json(rev))
+
+
+# ---------------------------------------------------------------------------
+# The public history page: what changed, field by field, in the page's language
+
+
+def _field_labels() -> dict[str, str]:
+    return {
+        "geometry": _("Point on the map"),
+        "properties.layer": _("Layer"),
+        "properties.name": _("Name"),
+        "properties.summary": _("Summary"),
+        "properties.details": _("Details"),
+        "properties.facts": _("Facts"),
+        "properties.status": _("Status"),
+        "properties.themes": _("Themes"),
+        "properties.school_trip": _("For school trips"),
+        "properties.location": _("Location"),
+        "properties.photos": _("Photos"),
+        "properties.article_section": _("Article section"),
+        "properties.name_note": _("Note on the name"),
+    }
+
+
+def readable(change: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    """One diff line for people: the field's name in the page's language (and which
+    language's text changed), the values as text."""
+    field = change["field"]
+    head = next((k for k in sorted(labels, key=len, reverse=True) if field == k or field.startswith(k + ".")), None)
+    rest = field[len(head) + 1 :].split(".") if head and field != head else []
+    lang = {"zh": "中文", "en": "English"}.get(rest[-1]) if rest else None
+    if lang:
+        rest = rest[:-1]
+    label = labels[head] if head else field
+    if rest:
+        label = f"{label} · {'.'.join(rest)}"
+
+    def text(value: Any) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        return json.dumps(value, ensure_ascii=False)
+
+    return {"label": label, "lang": lang, "before": text(change["before"]), "after": text(change["after"])}
+
+
+@bp.app_template_global("last_revision")
+def last_revision(site_id: str):
+    """The newest published revision of a site, for "last updated" (None when read-only)."""
+    repo = repository()
+    if repo is None:
+        return None
+    published = [r for r in repo.history(site_id) if r.state == "published"]
+    return published[-1] if published else None
+
+
+@bp.get("/sites/<site_id>/history")
+def history_page(site_id: str):
+    cat = catalogue()
+    feature = cat.features.get(site_id)
+    if feature is None:
+        abort(404, description=_("No place with the id “%(id)s”.", id=site_id))
+    repo = repository()
+    revisions = [r for r in repo.history(site_id) if r.state == "published"] if repo is not None else []
+    labels = _field_labels()
+    rows = [
+        {"rev": r, "changes": [readable(c, labels) for c in diff(r.before, r.after)]}
+        for r in sorted(revisions, key=lambda r: r.n, reverse=True)
+    ]
+    return render_template("history.html", f=feature, p=feature.properties, rows=rows)
