@@ -196,11 +196,12 @@ class Repository:
         if backend == "sqlite":
             if not parsed.database or parsed.database == ":memory:":
                 raise DatabaseError("a SQLite database needs a file: sqlite:///path/to/webmap.sqlite3")
-            path = Path(parsed.database)
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise DatabaseError(f"cannot create the folder for {path}: {exc.strerror}") from None
+            if not parsed.database.startswith("file:"):  # a URI (e.g. ?mode=ro&uri=true) is used as given
+                path = Path(parsed.database)
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise DatabaseError(f"cannot create the folder for {path}: {exc.strerror}") from None
             engine = create_engine(
                 parsed,
                 json_serializer=dumps,
