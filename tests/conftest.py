@@ -99,6 +99,21 @@ def pg_url(pg_cluster) -> str:
     return pg_cluster.new_database()
 
 
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """A new SQLite database file (not created yet) for one test."""
+    return f"sqlite:///{tmp_path / 'webmap.sqlite3'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """The same test on a new SQLite file and on a new PostgreSQL database (skipped
+    where PostgreSQL is not installed, as for tests/test_postgis.py)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'webmap.sqlite3'}"
+    return request.getfixturevalue("pg_url")
+
+
 @pytest.fixture(scope="session")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")

@@ -196,11 +196,12 @@ class Repository:
         if backend == "sqlite":
             if not parsed.database or parsed.database == ":memory:":
                 raise DatabaseError("a SQLite database needs a file: sqlite:///path/to/webmap.sqlite3")
-            path = Path(parsed.database)
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise DatabaseError(f"cannot create the folder for {path}: {exc.strerror}") from None
+            if not parsed.database.startswith("file:"):  # a URI (e.g. ?mode=ro&uri=true) is used as given
+                path = Path(parsed.database)
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise DatabaseError(f"cannot create the folder for {path}: {exc.strerror}") from None
             engine = create_engine(
                 parsed,
                 json_serializer=dumps,
@@ -304,9 +305,11 @@ class Repository:
         collection["features"] = []
         texts = {name: (data_dir / name).read_text(encoding="utf-8") for name in DOCUMENTS if name != SITES_FILE}
         texts[SITES_FILE] = json.dumps(collection, ensure_ascii=False)
-        conn.execute(t.documents.delete())
-        conn.execute(insert(t.documents), [{"name": k, "text": v} for k, v in texts.items()])
-        self._context = None
+        docs_changed = dict(conn.execute(select(t.documents.c.name, t.documents.c.text)).all()) != texts
+        if docs_changed:
+            conn.execute(t.documents.delete())
+            conn.execute(insert(t.documents), [{"name": k, "text": v} for k, v in texts.items()])
+            self._context = None
 
         existing = {
             r.id: r
@@ -315,7 +318,7 @@ class Repository:
         last_n = dict(
             conn.execute(select(t.revisions.c.site_id, func.max(t.revisions.c.n)).group_by(t.revisions.c.site_id)).all()
         )
-        version = self._bump(conn)
+        version = conn.execute(select(t.version.c.n)).scalar_one() + 1  # bumped below if anything changed
         at = _now()
         counts = {"added": 0, "changed": 0, "retired": 0, "unchanged": 0}
         # Free the unique ord values first; then number in file order, the rest after.
@@ -350,6 +353,8 @@ class Repository:
             conn.execute(insert(t.sites), new_rows)
         if new_revs:
             conn.execute(insert(t.revisions), new_revs)
+        if new_revs or docs_changed:
+            self._bump(conn)
         self._audit(conn, "import", author, {"from": str(data_dir), **counts})
         return counts
 
@@ -421,6 +426,25 @@ class Repository:
         if not served:
             raise DataError([Problem(f"{self.masked}#sites", None, None, "no sites: run `webmap db init`")])
         return catalogue_from_served(self.data_dir, _DocSource(self.masked, texts), served, f"db-{n}")
+
+    def holds_data(self) -> bool:
+        """Whether the schema exists and holds sites (without creating anything)."""
+        try:
+            with self.engine.connect() as conn:
+                return bool(conn.execute(select(func.count()).select_from(t.sites)).scalar_one())
+        except (SQLAlchemyError, sqlite3.Error):
+            return False
+
+    def validate(self) -> Catalogue:
+        """The published data checked again, whole, by the loader (``webmap validate``):
+        for an operator who doubts the stored rows; start-up does not do this."""
+        with self._read("validating") as conn:
+            texts = dict(conn.execute(select(t.documents.c.name, t.documents.c.text)).all())
+            q = select(t.sites.c.feature).where(t.sites.c.retired.is_(False)).order_by(t.sites.c.ord)
+            features = list(conn.execute(q).scalars())
+        collection = json.loads(texts.get(SITES_FILE, '{"type": "FeatureCollection"}'))
+        texts[SITES_FILE] = json.dumps({**collection, "features": features}, ensure_ascii=False)
+        return load_catalogue(self.data_dir, source=_DocSource(self.masked, texts))
 
     def history(self, site_id: str) -> list[Revision]:
         with self._read() as conn:
