@@ -350,3 +350,64 @@ def text_of(page: str, tag: str, css_class: str | None = None) -> list[str]:
 
     Reader(convert_charrefs=True).feed(page)
     return [t.strip() for t in out]
+
+
+# ---------------------------------------------------------------------------
+# The edit form on the site page
+
+
+def edit_form(client, site_id=SITE, lang="en"):
+    import re
+
+    page = client.get(f"/sites/{site_id}/edit?lang={lang}").get_data(as_text=True)
+    fields = dict(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', page))
+    fields.update(re.findall(r'<textarea[^>]*name="([a-z_]+)"[^>]*>([^<]*)</textarea>', page))
+    for name in ("status", "precision"):
+        fields[name] = re.search(rf'name="{name}".*?<option value="([^"]+)" selected', page, re.S).group(1)
+    return fields
+
+
+def test_visitors_are_sent_to_sign_in_and_the_site_page_offers_edit_when_signed_in(app):
+    client = app.test_client()
+    resp = client.get(f"/sites/{SITE}/edit")
+    assert resp.status_code == 302 and "/login?next=" in resp.headers["Location"]
+    assert 'id="edit-site"' not in client.get(f"/sites/{SITE}").get_data(as_text=True)
+    sign_in(client, "ed")
+    assert 'id="edit-site"' in client.get(f"/sites/{SITE}").get_data(as_text=True)
+
+
+def test_form_shows_the_validators_errors_next_to_the_field_and_saves_nothing(app, db):
+    client = app.test_client()
+    sign_in(client, "stew")
+    before = db.repo.site(SITE)
+    form = edit_form(client)
+    form.update(location_source="", comment="")
+    resp = client.post(f"/sites/{SITE}/edit?lang=en", data=form)
+    assert resp.status_code == 400
+    page = resp.get_data(as_text=True)
+    assert text_of(page, "span", "field-error") == ["Say briefly why you make this change."]
+    form["comment"] = "source removed by mistake"
+    page = client.post(f"/sites/{SITE}/edit?lang=en", data=form).get_data(as_text=True)
+    assert 'id="error-location_source"' in page  # the validator's message, next to the source field
+    assert db.repo.site(SITE).revision == before.revision
+
+    form.update(location_source="Field survey 2026", summary_en="Summary from the form.")
+    resp = client.post(f"/sites/{SITE}/edit?lang=en", data=form)
+    assert resp.status_code == 302
+    page = app.test_client().get(f"/sites/{SITE}?lang=en").get_data(as_text=True)
+    assert text_of(page, "p", "summary") == ["Summary from the form."]
+    assert "Field survey 2026" in page
+
+
+def test_form_refuses_a_stale_save_and_says_what_changed(app, db):
+    a, b = app.test_client(), app.test_client()
+    sign_in(a, "stew")
+    sign_in(b, "ed")
+    form_a, form_b = edit_form(a), edit_form(b)
+    form_a.update(summary_en="Steward's version.", comment="a")
+    assert a.post(f"/sites/{SITE}/edit?lang=en", data=form_a).status_code == 302
+    form_b.update(summary_en="Editor's version.", comment="b")
+    resp = b.post(f"/sites/{SITE}/edit?lang=en", data=form_b)
+    assert resp.status_code == 400
+    assert "properties.summary" in " ".join(text_of(resp.get_data(as_text=True), "p", "form-error"))
+    assert db.repo.pending() == []

@@ -17,13 +17,14 @@ import json
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from .. import vocab
 from ..history import diff
 from ..problems import DataError
 from . import catalogue
-from .auth import Account, check_role, repository
+from .auth import Account, AuthError, check_role, repository
 from .errors import ApiError
 
 bp = Blueprint("edit", __name__)
@@ -146,11 +147,7 @@ def refresh() -> None:
 def saved(rev, created: bool = False):
     """The answer to a save: 201/200 when published (with the new ETag), 202 when pending."""
     body = revision_json(rev)
-    if rev.state == "published":
-        refresh()
-        status = 201 if created else 200
-    else:
-        status = 202
+    status = (201 if created else 200) if rev.state == "published" else 202
     resp = jsonify(body)
     resp.status_code = status
     stored = repository().site(rev.site_id)
@@ -171,16 +168,24 @@ def _publishes(who: Account) -> bool:
 
 def create_site(who: Account, feature: dict, comment: str):
     with repository_errors(conflict_status=409):
-        return repository().save(
+        rev = repository().save(
             feature["id"], feature, author=who.name, comment=comment, expected_revision=None, publish=_publishes(who)
         )
+    return _refreshed(rev)
 
 
 def replace_site(who: Account, site_id: str, feature: dict, comment: str, expected: int):
     with repository_errors():
-        return repository().save(
+        rev = repository().save(
             site_id, feature, author=who.name, comment=comment, expected_revision=expected, publish=_publishes(who)
         )
+    return _refreshed(rev)
+
+
+def _refreshed(rev):
+    if rev.state == "published":
+        refresh()
+    return rev
 
 
 def retire_site(who: Account, site_id: str, comment: str, expected: int):
@@ -251,7 +256,7 @@ def revert(site_id: str):
     _existing(site_id)
     with repository_errors():
         rev = repository().revert(site_id, to, author=who.name, comment=comment)
-    return saved(rev)
+    return saved(_refreshed(rev))
 
 
 @bp.get("/api/proposals")
@@ -277,9 +282,7 @@ def decide(site_id: str, n: int):
     reason = comment_from(body, "reason")
     with repository_errors():
         rev = repository().decide(site_id, n, author=who.name, publish=decision == "publish", reason=reason)
-    if rev.state == "published":
-        refresh()
-    return jsonify(revision_json(rev))
+    return jsonify(revision_json(_refreshed(rev)))
 
 
 # ---------------------------------------------------------------------------
@@ -349,3 +352,140 @@ def history_page(site_id: str):
         for r in sorted(revisions, key=lambda r: r.n, reverse=True)
     ]
     return render_template("history.html", f=feature, p=feature.properties, rows=rows)
+
+
+# ---------------------------------------------------------------------------
+# The edit form on the site page (no script: a plain form, CSRF-checked like every write)
+
+# Form field → the data contract's field, as the validator names it.
+FORM_FIELDS = {
+    "summary_zh": "properties.summary.zh",
+    "summary_en": "properties.summary.en",
+    "status": "properties.status",
+    "precision": "properties.location.precision",
+    "location_source": "properties.location.source",
+    "uncertainty_m": "properties.location.uncertainty_m",
+    "lon": "geometry",
+    "lat": "geometry",
+    "comment": "comment",
+}
+
+
+def _form_values(feature: dict) -> dict[str, str]:
+    p, loc = feature["properties"], feature["properties"]["location"]
+    coords = (feature.get("geometry") or {}).get("coordinates") or ("", "")
+    unc = loc.get("uncertainty_m")
+    return {
+        "summary_zh": p["summary"]["zh"],
+        "summary_en": p["summary"]["en"],
+        "status": p["status"],
+        "precision": loc["precision"],
+        "location_source": loc["source"],
+        "uncertainty_m": "" if unc is None else f"{unc:g}",
+        "lon": str(coords[0]),
+        "lat": str(coords[1]),
+        "comment": "",
+    }
+
+
+def _number(value: str, name: str, errors: dict[str, str]) -> float | None:
+    if not value.strip():
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        errors[name] = _("Enter a number.")
+        return None
+
+
+def _feature_from_form(current: dict, form, errors: dict[str, str]) -> dict:
+    feature = json.loads(json.dumps(current))
+    p = feature["properties"]
+    p["summary"] = {"zh": form.get("summary_zh", ""), "en": form.get("summary_en", "")}
+    p["status"] = form.get("status", "")
+    loc = p["location"]
+    loc["precision"] = form.get("precision", "")
+    loc["source"] = form.get("location_source", "")
+    unc = _number(form.get("uncertainty_m", ""), "uncertainty_m", errors)
+    if unc is None:
+        loc.pop("uncertainty_m", None)
+    else:
+        loc["uncertainty_m"] = unc
+    lon, lat = _number(form.get("lon", ""), "lon", errors), _number(form.get("lat", ""), "lat", errors)
+    if lon is None and lat is None:
+        feature["geometry"] = None
+    elif lon is None or lat is None:
+        errors["lon" if lon is None else "lat"] = _("Give both longitude and latitude, or neither.")
+    else:
+        feature["geometry"] = {"type": "Point", "coordinates": [lon, lat]}
+    return feature
+
+
+def _problems_by_field(problems: list[dict[str, Any]]) -> tuple[dict[str, str], list[str]]:
+    """The validator's problems next to the form field they are about; the rest on top."""
+    by_field: dict[str, str] = {}
+    other: list[str] = []
+    for problem in problems:
+        where = problem.get("field") or ""
+        names = [n for n, f in FORM_FIELDS.items() if where and (where + ".").startswith(f + ".")]
+        if names:
+            by_field.setdefault(names[0], problem["message"])
+        else:
+            other.append(f"{where}: {problem['message']}" if where else problem["message"])
+    return by_field, other
+
+
+@bp.route("/sites/<site_id>/edit", methods=["GET", "POST"])
+def edit_page(site_id: str):
+    try:
+        who = check_role("editor")
+    except AuthError:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?"), lang=request.args.get("lang")))
+    stored = repository().site(site_id)
+    if stored is None or stored.retired:
+        abort(404, description=_("No place with the id “%(id)s”.", id=site_id))
+    values, errors, notes, status = _form_values(stored.feature), {}, [], 200
+    revision = stored.revision
+    if request.method == "POST":
+        values = {k: request.form.get(k, "") for k in FORM_FIELDS}
+        revision = int(request.form.get("revision", "0") or 0) if request.form.get("revision", "").isdigit() else 0
+        feature = _feature_from_form(stored.feature, request.form, errors)
+        comment = values["comment"].strip()
+        if not comment:
+            errors["comment"] = _("Say briefly why you make this change.")
+        elif len(comment) > MAX_COMMENT:
+            errors["comment"] = _("At most %(n)s characters.", n=MAX_COMMENT)
+        if not errors:
+            try:
+                rev = replace_site(who, site_id, feature, comment, revision)
+            except ApiError as exc:
+                if exc.status == 412:
+                    changed = ", ".join(exc.detail.get("changed") or [])
+                    message = _("Someone changed this place since you opened the form (%(fields)s).", fields=changed)
+                    notes.append(message + " " + _("Check the fields and save again to keep your version."))
+                    revision = exc.detail.get("current_revision") or revision
+                elif exc.detail.get("problems"):
+                    errors, notes = _problems_by_field(exc.detail["problems"])
+                else:
+                    notes.append(exc.message)
+            else:
+                lang = request.args.get("lang")
+                if rev.state == "published":
+                    return redirect(url_for("pages.site", site_id=site_id, lang=lang))
+                return redirect(url_for("pages.site", site_id=site_id, lang=lang, proposed=rev.n))
+        status = 400
+    cat = catalogue()
+    return (
+        render_template(
+            "edit.html",
+            f=cat.features[site_id] if site_id in cat.features else None,
+            site_id=site_id,
+            values=values,
+            errors=errors,
+            notes=notes,
+            revision=revision,
+            vocab=vocab.as_json(),
+            publishes=_publishes(who),
+        ),
+        status,
+    )

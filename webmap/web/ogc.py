@@ -176,8 +176,6 @@ def _do_write(cid: str, fid: str | None) -> Response:
 
     if fid is None:
         rev = edit.create_site(who, ogc_write.for_create(body, layer), comment)
-        if rev.state == "published":
-            edit.refresh()
         location = f"{base}/collections/{cid}/items/{quote(rev.site_id, safe='')}"
         return _saved(rev, 201, {"Location": location})
 
@@ -195,8 +193,6 @@ def _do_write(cid: str, fid: str | None) -> Response:
     else:
         feature = ogc_write.for_patch(body, stored.feature, fid, layer)
     rev = edit.replace_site(who, fid, feature, comment, expected)
-    if rev.state == "published":
-        edit.refresh()
     return _saved(rev, 204)
 
 
