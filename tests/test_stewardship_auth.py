@@ -107,3 +107,16 @@ def test_disabled_account_loses_its_session(app, db):
 def test_read_only_map_has_no_sign_in(tmp_path):
     app = create_app(load_settings(tiles="none", cache_dir=tmp_path / "cache"))
     assert app.test_client().get("/login").status_code == 404
+
+
+def test_sign_ins_failures_and_token_writes_are_in_the_audit_log(app, db):
+    client = app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"name": "ed", "password": "wrong", "csrf_token": token})
+    sign_in(client, "ed")
+    app.test_client().put("/api/sites/yungang-grottoes", json={}, headers=bearer(db.tokens["stew"]))
+    events = [(e["event"], e["user"]) for e in db.repo.audit_log(20)]
+    assert ("sign_in_failed", None) in events and ("sign_in", "ed") in events
+    assert ("token_write", "stew") in events
+    failed = next(e for e in db.repo.audit_log(20) if e["event"] == "sign_in_failed")
+    assert failed["detail"]["account"] == "ed" and "password" not in str(failed["detail"])

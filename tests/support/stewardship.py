@@ -24,17 +24,32 @@ class Editable:
     tokens: dict[str, str]
 
 
+_TEMPLATES: dict[Path, Editable] = {}
+
+
 def make_database(tmp: Path, data_dir: Path = DATA) -> Editable:
+    """A fresh SQLite file in ``tmp``, seeded from ``data_dir``, with the ACCOUNTS and a
+    token each. Seeding and hashing passwords take seconds, so it is done once per data
+    folder and session, and each test gets a copy (the Repository's own online backup)."""
+    import tempfile
+
     from webmap.db.repository import Repository
 
-    url = f"sqlite:///{tmp / 'webmap.sqlite3'}"
-    repo = Repository.open(url)
-    repo.init(data_dir)
-    tokens = {}
-    for name, role in ACCOUNTS.items():
-        repo.add_user(name, role, PASSWORD)
-        tokens[name] = repo.create_token(name, "tests")
-    return Editable(url, repo, tokens)
+    template = _TEMPLATES.get(data_dir)
+    if template is None:
+        folder = Path(tempfile.mkdtemp(prefix="webmap-steward-"))
+        url = f"sqlite:///{folder / 'template.sqlite3'}"
+        repo = Repository.open(url, data_dir)
+        repo.init(data_dir)
+        tokens = {}
+        for name, role in ACCOUNTS.items():
+            repo.add_user(name, role, PASSWORD)
+            tokens[name] = repo.create_token(name, "tests")
+        template = _TEMPLATES[data_dir] = Editable(url, repo, tokens)
+    target = tmp / "webmap.sqlite3"
+    template.repo.backup(target)
+    url = f"sqlite:///{target}"
+    return Editable(url, Repository.open(url, data_dir), dict(template.tokens))
 
 
 def csrf_from(html: str) -> str:

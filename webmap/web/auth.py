@@ -112,7 +112,7 @@ def _resolve_actor() -> Account | None:
             audit("token_refused", None, method=request.method, path=request.path)
         return None
     if request.method in UNSAFE:  # reads are public; a tool's writes are what the log is for
-        audit("token_use", user.name, method=request.method, path=request.path)
+        audit("token_write", user.name, method=request.method, path=request.path)
     return Account(user)
 
 
