@@ -164,6 +164,9 @@ def openapi_document(layer_ids: list[str] | None = None) -> dict[str, Any]:
     def ok(schema: str, description: str) -> dict[str, Any]:
         return {**_json(_ref(schema), description), "headers": etag}
 
+    paths = _read_paths(layer_param, bad_request, not_modified, ok, etag)
+    for path, operations in _write_paths(bad_request).items():
+        paths[path] = {**paths.get(path, {}), **operations}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -171,84 +174,7 @@ def openapi_document(layer_ids: list[str] | None = None) -> dict[str, Any]:
             "version": "1",
             "description": "Sites of Yungang District (云冈区), Datong, as GeoJSON; text in Chinese and English.",
         },
-        "paths": {
-            "/api/layers": {
-                "get": {
-                    "operationId": "listLayers",
-                    "summary": "Layers (with site counts) and themes",
-                    "responses": {"200": ok("Layers", "Layers and themes"), "304": not_modified, "400": bad_request},
-                }
-            },
-            "/api/sites": {
-                "get": {
-                    "operationId": "listSites",
-                    "summary": "All sites, or one layer's, as a GeoJSON FeatureCollection",
-                    "parameters": [
-                        {
-                            "name": "layer",
-                            "in": "query",
-                            "required": False,
-                            "description": "Only this layer's sites",
-                            "schema": layer_param,
-                        },
-                        {
-                            "name": "compact",
-                            "in": "query",
-                            "required": False,
-                            "description": "1: only the properties the map draws, filters and lists by",
-                            "schema": {"type": "string", "enum": ["0", "1"]},
-                        },
-                    ],
-                    "responses": {
-                        "200": {
-                            **_json(
-                                {"anyOf": [_ref("FeatureCollection"), _ref("CompactFeatureCollection")]},
-                                "A GeoJSON FeatureCollection (RFC 7946)",
-                            ),
-                            "headers": etag,
-                        },
-                        "304": not_modified,
-                        "400": bad_request,
-                    },
-                }
-            },
-            "/api/columns": {
-                "get": {
-                    "operationId": "siteColumns",
-                    "summary": "Every site, compact, as one array per property (what the map loads when it clusters)",
-                    "responses": {"200": ok("SiteColumns", "Columns"), "304": not_modified, "400": bad_request},
-                }
-            },
-            "/api/sites/{site_id}": {
-                "get": {
-                    "operationId": "getSite",
-                    "summary": "One site as a GeoJSON Feature",
-                    "parameters": [
-                        {
-                            "name": "site_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                            "description": "The site's id (a slug)",
-                        }
-                    ],
-                    "responses": {
-                        "200": ok("SiteFeature", "A GeoJSON Feature"),
-                        "304": not_modified,
-                        "400": bad_request,
-                        "404": _error("No site with this id"),
-                    },
-                }
-            },
-            **_write_paths(bad_request),
-            "/healthz": {
-                "get": {
-                    "operationId": "health",
-                    "summary": "Liveness, and which data is loaded",
-                    "responses": {"200": _json(_ref("Health"), "The server is up")},
-                }
-            },
-        },
+        "paths": paths,
         "components": {
             "schemas": {**schemas, **_write_schemas()},
             "securitySchemes": {
@@ -260,6 +186,87 @@ def openapi_document(layer_ids: list[str] | None = None) -> dict[str, Any]:
                     "description": "Signed in at /login; writes also send the X-CSRFToken header",
                 },
             },
+        },
+    }
+
+
+def _read_paths(layer_param, bad_request, not_modified, ok, etag) -> dict[str, Any]:
+    """The read-only endpoints."""
+    return {
+        "/api/layers": {
+            "get": {
+                "operationId": "listLayers",
+                "summary": "Layers (with site counts) and themes",
+                "responses": {"200": ok("Layers", "Layers and themes"), "304": not_modified, "400": bad_request},
+            }
+        },
+        "/api/sites": {
+            "get": {
+                "operationId": "listSites",
+                "summary": "All sites, or one layer's, as a GeoJSON FeatureCollection",
+                "parameters": [
+                    {
+                        "name": "layer",
+                        "in": "query",
+                        "required": False,
+                        "description": "Only this layer's sites",
+                        "schema": layer_param,
+                    },
+                    {
+                        "name": "compact",
+                        "in": "query",
+                        "required": False,
+                        "description": "1: only the properties the map draws, filters and lists by",
+                        "schema": {"type": "string", "enum": ["0", "1"]},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        **_json(
+                            {"anyOf": [_ref("FeatureCollection"), _ref("CompactFeatureCollection")]},
+                            "A GeoJSON FeatureCollection (RFC 7946)",
+                        ),
+                        "headers": etag,
+                    },
+                    "304": not_modified,
+                    "400": bad_request,
+                },
+            }
+        },
+        "/api/columns": {
+            "get": {
+                "operationId": "siteColumns",
+                "summary": "Every site, compact, as one array per property (what the map loads when it clusters)",
+                "responses": {"200": ok("SiteColumns", "Columns"), "304": not_modified, "400": bad_request},
+            }
+        },
+        "/api/sites/{site_id}": {
+            "get": {
+                "operationId": "getSite",
+                "summary": "One site as a GeoJSON Feature",
+                "parameters": [
+                    {
+                        "name": "site_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "description": "The site's id (a slug)",
+                    }
+                ],
+                "responses": {
+                    "200": ok("SiteFeature", "A GeoJSON Feature"),
+                    "304": not_modified,
+                    "400": bad_request,
+                    "404": _error("No site with this id"),
+                },
+            }
+        },
+        "/healthz": {
+            "get": {
+                "operationId": "health",
+                "summary": "Liveness, and which data is loaded",
+                "responses": {"200": _json(_ref("Health"), "The server is up")},
+            }
         },
     }
 
