@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .catalogue import DataError, load_catalogue
-from .db.repository import DatabaseError
+from .db.errors import DatabaseError
 from .dbcli import register as _register_db_commands
 from .photos import StorageError
 from .settings import SettingsError, load_settings

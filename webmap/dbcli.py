@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .db.repository import ROLES, DatabaseError, Repository
+from .db.errors import DatabaseError
 from .errors import WebmapError
 from .problems import DataError
 from .settings import SettingsError, load_settings
@@ -45,7 +45,10 @@ def _or_exit() -> Iterator[None]:
         sys.exit(1)
 
 
-def _repository(ctx: click.Context) -> Repository:
+ROLES = ("editor", "steward", "admin")  # webmap.db.repository.ROLES (checked there too)
+
+
+def _repository(ctx: click.Context):
     obj = ctx.find_root().obj if ctx.find_root().obj is not None else {}
     if "repository" not in obj:
         settings = _settings()
@@ -53,6 +56,8 @@ def _repository(ctx: click.Context) -> Repository:
         if not url:
             click.echo("No database: WEBMAP_DATABASE_URL is `none`; set it or pass --database-url.", err=True)
             sys.exit(2)
+        from .db.repository import Repository
+
         with _or_exit():
             obj["repository"] = Repository.open(url, settings.data_dir)
         ctx.find_root().obj = obj
@@ -60,7 +65,7 @@ def _repository(ctx: click.Context) -> Repository:
     return obj["repository"]
 
 
-def _ready(ctx: click.Context) -> Repository:
+def _ready(ctx: click.Context):
     """The repository with its schema up to date (what every command but init needs)."""
     repo = _repository(ctx)
     with _or_exit():

@@ -49,6 +49,7 @@ from ..schema import Layer, SiteFeature, Theme
 from ..settings import PROJECT_ROOT
 from ..trips.data import TRIPS_FILE, load_trips
 from . import tables as t
+from .errors import Conflict, DatabaseError, Invalid, NotFound
 from .tables import dumps
 
 ROLES = ("editor", "steward", "admin")
@@ -59,43 +60,6 @@ TOKEN_PREFIX = "wm_"
 # Tests set this to a file name: a save creates "<name>.ready" inside its transaction and
 # waits there, so a test can kill -9 the process mid-save (tests/test_db_crash.py).
 PAUSE_ENV = "WEBMAP_DB_PAUSE_IN_SAVE"
-
-
-class DatabaseError(Exception):
-    """The database cannot be used (unreachable, read-only, full, not a webmap database).
-    The message names the database by its masked URL and never contains a password."""
-
-
-class Conflict(WebmapError):
-    """The thing changed (or exists) since the caller read it. ``current`` is what is
-    stored now (a ``StoredSite``, or None), ``changed`` the fields that differ."""
-
-    status = 409
-    code = "conflict"
-
-    def __init__(self, message: str, current: StoredSite | None = None, changed: list[str] | None = None):
-        super().__init__(message)
-        self.current = current
-        self.changed = changed or []
-
-    def body(self) -> dict[str, Any]:
-        body = super().body()
-        body["error"]["changed"] = self.changed
-        if self.current is not None:
-            body["error"]["current_revision"] = self.current.revision
-        return body
-
-
-class NotFound(WebmapError):
-    status = 404
-    code = "not_found"
-
-
-class Invalid(WebmapError):
-    """A bad argument that is not site data (a role, a password, a comment)."""
-
-    status = 400
-    code = "invalid"
 
 
 @dataclass(frozen=True)
