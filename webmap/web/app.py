@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.extensions["webmap.settings"] = settings
     app.extensions["webmap.catalogue"] = catalogue
     app.extensions["webmap.repository"] = repository
+    # What a write calls to show its change at once (webmap/web/edit.py; no import back here).
+    app.extensions["webmap.refresh"] = refresh_catalogue
     if repository is not None:
         _follow_database(app, catalogue)
 

@@ -21,6 +21,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 
 from .. import vocab
+from ..db.errors import Conflict, NotFound
 from ..history import diff
 from ..problems import DataError
 from . import catalogue
@@ -124,9 +125,7 @@ def data_error(exc: DataError) -> ApiError:
 
 @contextmanager
 def repository_errors(conflict_status: int = 412):
-    """The repository's errors as 4xx answers (imported here: only writes reach it)."""
-    from ..db.repository import Conflict, NotFound
-
+    """The repository's errors as 4xx answers."""
     try:
         yield
     except DataError as exc:
@@ -139,9 +138,8 @@ def repository_errors(conflict_status: int = 412):
 
 def refresh() -> None:
     """Show a published change on the public map at once (this process; others poll)."""
-    from .app import refresh_catalogue
-
-    refresh_catalogue(current_app._get_current_object())
+    app = current_app._get_current_object()
+    app.extensions["webmap.refresh"](app)  # webmap.web.app.refresh_catalogue
 
 
 def saved(rev, created: bool = False):
