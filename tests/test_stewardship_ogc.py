@@ -141,5 +141,15 @@ def test_patch_if_match_and_ogc_errors(editable):
 def test_read_only_server_advertises_no_writes(server):
     status, _, body = call("GET", f"{server.url}/ogc/conformance")
     assert PART4 not in json.loads(body)["conformsTo"]
+    _, _, body = call("GET", f"{server.url}/ogc/api?f=json")
+    assert "post" not in json.loads(body)["paths"]["/collections/{collectionId}/items"]
     status, _, body = call("POST", f"{server.url}/ogc/collections/sites/items", {"type": "Feature"})
     assert status == 401 and json.loads(body)["code"] == "Unauthorized"
+
+
+def test_the_ogc_api_document_describes_the_writes_when_editable(editable):
+    server, _ = editable
+    _, _, body = call("GET", f"{server.url}/ogc/api?f=json")
+    paths = json.loads(body)["paths"]
+    assert "post" in paths["/collections/{collectionId}/items"]
+    assert {"put", "patch", "delete"} <= set(paths["/collections/{collectionId}/items/{featureId}"])

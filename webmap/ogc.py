@@ -324,7 +324,7 @@ class OgcApi:
     def openapi(self, req: OgcRequest) -> Response:
         self._allow(req, {"f"})
         fmt = req.format()
-        doc = openapi_document(self.cat, req.base_url, self._collection_ids())
+        doc = openapi_document(self.cat, req.base_url, self._collection_ids(), self.writable)
         return self._answer(req, fmt, doc, "ogc/api.html", OPENAPI)
 
     def error(self, req: OgcRequest, exc: OgcError) -> Response:
@@ -396,7 +396,9 @@ def _bbox(req: OgcRequest) -> tuple[float, float, float, float] | None:
 # OpenAPI 3.0
 
 
-def openapi_document(cat: Catalogue, base_url: str, collection_ids: list[str]) -> dict[str, Any]:
+def openapi_document(
+    cat: Catalogue, base_url: str, collection_ids: list[str], writable: bool = False
+) -> dict[str, Any]:
     vocab = vocabularies(cat)
     f_param = {
         "name": "f",
@@ -462,7 +464,7 @@ def openapi_document(cat: Catalogue, base_url: str, collection_ids: list[str]) -
         enum_list("precision", vocab["precisions"], "Location precision(s)"),
         f_param,
     ]
-    return {
+    doc = {
         "openapi": "3.0.3",
         "info": {
             "title": "云冈区地图 Yungang District Map – OGC API – Features",
@@ -533,3 +535,64 @@ def openapi_document(cat: Catalogue, base_url: str, collection_ids: list[str]) -
             },
         },
     }
+    if writable:
+        _add_write_operations(doc, collection_param)
+    return doc
+
+
+def _add_write_operations(doc: dict[str, Any], collection_param: dict[str, Any]) -> None:
+    """OGC API – Features Part 4 (webmap/web/ogc.py), with a bearer token."""
+    feature_id = {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}}
+    if_match = {
+        "name": "If-Match",
+        "in": "header",
+        "required": False,
+        "description": 'The ETag of the feature read ("<revision>"); a stale one is refused with 412',
+        "schema": {"type": "string"},
+    }
+    comment = {
+        "name": "comment",
+        "in": "query",
+        "required": False,
+        "description": "Why (required: here or in properties.comment)",
+        "schema": {"type": "string"},
+    }
+    body = {"required": True, "content": {GEOJSON: {"schema": {"type": "object"}}}}
+    refused = {
+        "400": {"description": "Invalid feature; the OGC error body names the field"},
+        "401": {"description": "No valid bearer token"},
+        "403": {"description": "The token's role may not do this"},
+    }
+    proposal = {"202": {"description": "Stored as a proposal for a steward (an editor's change)"}}
+    security = [{"bearer": []}]
+    doc["components"] = {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}
+    items = doc["paths"]["/collections/{collectionId}/items"]
+    items["post"] = {
+        "summary": "Add a feature",
+        "operationId": "createFeature",
+        "security": security,
+        "parameters": [collection_param, comment],
+        "requestBody": body,
+        "responses": {"201": {"description": "Created; Location names it"}, **proposal, **refused},
+    }
+    item = doc["paths"]["/collections/{collectionId}/items/{featureId}"]
+    for method, op, summary in (
+        ("put", "replaceFeature", "Replace a feature"),
+        ("patch", "updateFeature", "Update a feature (JSON merge patch)"),
+        ("delete", "deleteFeature", "Retire a feature (steward): it leaves the map, its history stays"),
+    ):
+        item[method] = {
+            "summary": summary,
+            "operationId": op,
+            "security": security,
+            "parameters": [collection_param, feature_id, if_match, comment],
+            "responses": {
+                "204": {"description": "Done"},
+                **({} if method == "delete" else proposal),
+                **refused,
+                "404": {"description": "Not found"},
+                "412": {"description": "Changed since the If-Match revision"},
+            },
+        }
+        if method != "delete":
+            item[method]["requestBody"] = body
