@@ -33,7 +33,9 @@ def test_sign_in_shows_who_and_sign_out_ends_it(app):
     client = app.test_client()
     assert "signed-in" not in client.get("/sites/yungang-grottoes").get_data(as_text=True)
     token = sign_in(client, "stew")
-    page = client.get("/sites/yungang-grottoes?lang=en").get_data(as_text=True)
+    resp = client.get("/sites/yungang-grottoes?lang=en")
+    page = resp.get_data(as_text=True)
+    assert resp.headers["Cache-Control"] == "private, no-store"  # never in a shared cache
     assert "Signed in as stew" in page and "steward" in page and "Sign out" in page
     assert "已登录：stew" in client.get("/sites/yungang-grottoes").get_data(as_text=True)
 

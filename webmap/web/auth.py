@@ -244,6 +244,9 @@ def init_app(app: Flask) -> None:
     def _challenge(resp):
         if resp.status_code == 401:  # RFC 9110: a 401 says how to authenticate
             resp.headers.setdefault("WWW-Authenticate", 'Bearer realm="webmap"')
+        if g.get("webmap_actor") is not None:
+            # A signed-in answer (name, CSRF token, proposals) is never kept by a shared cache.
+            resp.headers["Cache-Control"] = "private, no-store"
         return resp
 
     app.jinja_env.globals["signed_in"] = actor
