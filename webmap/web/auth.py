@@ -46,6 +46,13 @@ LOGIN_PER_ADDRESS = "20 per 10 minutes"
 csrf = CSRFProtect()
 
 
+class _LoginManager(LoginManager):
+    def _update_remember_cookie(self, response):
+        # No "remember me" here; Flask-Login's check would read the session on every
+        # answer, which adds Vary: Cookie to the public, cacheable API reads.
+        return response
+
+
 class Account:
     """A repository ``User`` as Flask-Login wants it."""
 
@@ -226,7 +233,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's life
     app.session_interface = SessionInterface()
     csrf.init_app(app)
-    login_manager = LoginManager(app)
+    login_manager = _LoginManager(app)
     login_manager.login_view = "auth.login"
 
     @login_manager.user_loader
