@@ -58,6 +58,16 @@ def test_init_is_idempotent_and_seeds_the_shipped_data_once(db_url):
     assert repo.published_features() == shipped_features()
 
 
+def test_three_starts_at_once_seed_the_database_once(db_url):
+    """Three repositories (own engines and connections, as three workers have) init together."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(3) as pool:
+        seeded = list(pool.map(lambda _: Repository.open(db_url, DATA).init(DATA), range(3)))
+    assert sorted(seeded) == [False, False, True]
+    assert Repository.open(db_url, DATA).status()["revisions"] == len(shipped_features())
+
+
 def test_import_then_export_of_the_shipped_data_is_byte_identical(repo, tmp_path):
     written = repo.export(tmp_path / "out")
     shipped = sorted(p.name for p in DATA.iterdir() if p.is_file())
