@@ -331,3 +331,17 @@ def test_a_url_that_is_not_a_database_is_a_clear_error():
     with pytest.raises(DatabaseError) as exc:
         Repository.open("postgresql://u:secret@127.0.0.1:1/db").version()
     assert "secret" not in str(exc.value)
+
+
+def test_the_migrations_create_exactly_the_tables_the_code_queries(db_url):
+    """webmap/db/tables.py and migrations/versions/ describe the same schema (Alembic's
+    own comparison, as `alembic revision --autogenerate` would run it)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    repo = Repository.open(db_url, DATA)
+    repo.upgrade()
+    with repo.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), t.metadata)
+    ignored = {"spatial_ref_sys"}  # PostGIS's own table in the test cluster's databases
+    assert [d for d in diff if not (d[0] == "remove_table" and d[1].name in ignored)] == []
