@@ -345,3 +345,23 @@ def test_the_migrations_create_exactly_the_tables_the_code_queries(db_url):
         diff = compare_metadata(MigrationContext.configure(conn), t.metadata)
     ignored = {"spatial_ref_sys"}  # PostGIS's own table in the test cluster's databases
     assert [d for d in diff if not (d[0] == "remove_table" and d[1].name in ignored)] == []
+
+
+def test_backup_and_restore(db_url, tmp_path):
+    """SQLite: the backup API; PostgreSQL: pg_dump / pg_restore. A restore brings back the
+    backed-up data and history, and a file that is no backup is refused."""
+    repo = Repository.open(db_url, DATA)
+    repo.init(DATA)
+    repo.backup(tmp_path / "backup.bin")
+    repo.save(SITE, renamed(repo, SITE, "After the backup"), author="a", comment="c", expected_revision=1, publish=True)
+    with pytest.raises(DatabaseError, match="exists"):
+        repo.backup(tmp_path / "backup.bin")
+    info = repo.restore(tmp_path / "backup.bin")
+    assert info["version"] == 1 and info["sites"] == len(shipped_features())
+    assert repo.site(SITE).revision == 1 and len(repo.history(SITE)) == 1
+    repo.save(
+        SITE, renamed(repo, SITE, "After the restore"), author="a", comment="c", expected_revision=1, publish=True
+    )
+    with pytest.raises(DatabaseError):
+        repo.restore(DATA / "sites.geojson")
+    assert repo.site(SITE).feature["properties"]["name"]["en"] == "After the restore"
