@@ -58,6 +58,16 @@ def test_init_is_idempotent_and_seeds_the_shipped_data_once(db_url):
     assert repo.published_features() == shipped_features()
 
 
+def test_three_starts_at_once_seed_the_database_once(db_url):
+    """Three repositories (own engines and connections, as three workers have) init together."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(3) as pool:
+        seeded = list(pool.map(lambda _: Repository.open(db_url, DATA).init(DATA), range(3)))
+    assert sorted(seeded) == [False, False, True]
+    assert Repository.open(db_url, DATA).status()["revisions"] == len(shipped_features())
+
+
 def test_import_then_export_of_the_shipped_data_is_byte_identical(repo, tmp_path):
     written = repo.export(tmp_path / "out")
     shipped = sorted(p.name for p in DATA.iterdir() if p.is_file())
@@ -321,3 +331,37 @@ def test_a_url_that_is_not_a_database_is_a_clear_error():
     with pytest.raises(DatabaseError) as exc:
         Repository.open("postgresql://u:secret@127.0.0.1:1/db").version()
     assert "secret" not in str(exc.value)
+
+
+def test_the_migrations_create_exactly_the_tables_the_code_queries(db_url):
+    """webmap/db/tables.py and migrations/versions/ describe the same schema (Alembic's
+    own comparison, as `alembic revision --autogenerate` would run it)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    repo = Repository.open(db_url, DATA)
+    repo.upgrade()
+    with repo.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), t.metadata)
+    ignored = {"spatial_ref_sys"}  # PostGIS's own table in the test cluster's databases
+    assert [d for d in diff if not (d[0] == "remove_table" and d[1].name in ignored)] == []
+
+
+def test_backup_and_restore(db_url, tmp_path):
+    """SQLite: the backup API; PostgreSQL: pg_dump / pg_restore. A restore brings back the
+    backed-up data and history, and a file that is no backup is refused."""
+    repo = Repository.open(db_url, DATA)
+    repo.init(DATA)
+    repo.backup(tmp_path / "backup.bin")
+    repo.save(SITE, renamed(repo, SITE, "After the backup"), author="a", comment="c", expected_revision=1, publish=True)
+    with pytest.raises(DatabaseError, match="exists"):
+        repo.backup(tmp_path / "backup.bin")
+    info = repo.restore(tmp_path / "backup.bin")
+    assert info["version"] == 1 and info["sites"] == len(shipped_features())
+    assert repo.site(SITE).revision == 1 and len(repo.history(SITE)) == 1
+    repo.save(
+        SITE, renamed(repo, SITE, "After the restore"), author="a", comment="c", expected_revision=1, publish=True
+    )
+    with pytest.raises(DatabaseError):
+        repo.restore(DATA / "sites.geojson")
+    assert repo.site(SITE).feature["properties"]["name"]["en"] == "After the restore"

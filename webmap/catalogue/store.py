@@ -113,7 +113,7 @@ class Catalogue:
     search_index: SearchIndex = field(repr=False)
     version: str
     trips: TripBook | None = None  # data/trips.json: visit defaults, anchors, themed trips
-    # Set by a database backend (webmap.pg) to answer spatial queries in SQL.
+    # Set by a backend that answers spatial queries itself (none does today; see geo.SpatialIndex).
     spatial: SpatialIndex | None = field(default=None, repr=False)
 
     @cached_property

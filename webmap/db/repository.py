@@ -16,6 +16,7 @@ import os
 import secrets
 import sqlite3
 import time
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ STATES = ("published", "pending", "rejected")
 MIN_PASSWORD = 10
 BUSY_TIMEOUT_MS = 10_000
 TOKEN_PREFIX = "wm_"
+_MIGRATE_LOCK = 0x7765626D6170  # any fixed 64-bit number ("webmap")
 # Tests set this to a file name: a save creates "<name>.ready" inside its transaction and
 # waits there, so a test can kill -9 the process mid-save (tests/test_db_crash.py).
 PAUSE_ENV = "WEBMAP_DB_PAUSE_IN_SAVE"
@@ -145,6 +147,9 @@ class Repository:
         from argon2 import PasswordHasher
 
         self._hasher = PasswordHasher()
+        # A forked worker (gunicorn --preload) must not share the parent's connections.
+        ref = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (r := ref()) is not None and r.engine.dispose(close=False))
 
     # ------------------------------------------------------------------ opening
 
@@ -227,8 +232,11 @@ class Repository:
         from .migrate import upgrade
 
         with self._errors("creating the schema"), self.engine.connect() as conn:
-            upgrade(conn)
-            conn.commit()
+            conn = conn.execution_options(webmap_write=True)  # SQLite: BEGIN IMMEDIATE
+            with conn.begin():
+                if not self.is_sqlite:  # two servers starting at once: one migrates, the other waits
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATE_LOCK})")
+                upgrade(conn)
 
     def schema_revision(self) -> str | None:
         from .migrate import current_revision
