@@ -53,4 +53,5 @@ lint: install-test
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) node_modules instance test-artifacts
+	# Not instance/webmap.sqlite3: it holds the stewards' edits (see docs/stewardship.md).
+	rm -rf $(VENV) node_modules instance/cache test-artifacts

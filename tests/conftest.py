@@ -18,6 +18,11 @@ from webmap.catalogue import load_catalogue
 from webmap.settings import load_settings
 from webmap.web.app import create_app
 
+# The suite serves the data folder read-only unless a test asks for a database
+# (tests/test_db_*.py give each test its own SQLite file): the default would be the
+# developer's instance/webmap.sqlite3. Servers started by tests inherit this.
+os.environ.setdefault("WEBMAP_DATABASE_URL", "none")
+
 
 @pytest.fixture(scope="session")
 def catalogue():
@@ -92,6 +97,21 @@ def pg_cluster():
 def pg_url(pg_cluster) -> str:
     """The URL of a new, empty database (PostGIS installed, no webmap tables)."""
     return pg_cluster.new_database()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """A new SQLite database file (not created yet) for one test."""
+    return f"sqlite:///{tmp_path / 'webmap.sqlite3'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """The same test on a new SQLite file and on a new PostgreSQL database (skipped
+    where PostgreSQL is not installed, as for tests/test_postgis.py)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'webmap.sqlite3'}"
+    return request.getfixturevalue("pg_url")
 
 
 @pytest.fixture(scope="session")

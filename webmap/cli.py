@@ -1,4 +1,5 @@
-"""Command line: ``webmap validate``, ``webmap serve``, ``webmap build`` and ``webmap db``."""
+"""Command line: ``webmap validate``, ``webmap serve``, ``webmap build``; ``webmap db|users|tokens``
+(the database, in ``webmap.dbcli``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 import click
 
 from .catalogue import DataError, load_catalogue
-from .pg import DatabaseError
+from .db.errors import DatabaseError
+from .dbcli import register as _register_db_commands
 from .photos import StorageError
 from .settings import SettingsError, load_settings
 
@@ -23,20 +25,23 @@ def main() -> None:
 @main.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 def validate(path: Path | None) -> None:
-    """Check a data folder (default: the database when WEBMAP_DATABASE_URL is set,
-    else WEBMAP_DATA_DIR or the shipped data/).
+    """Check a data folder, or (without PATH) the database at WEBMAP_DATABASE_URL when
+    it holds data (every stored site checked again), else WEBMAP_DATA_DIR or data/.
 
     Prints every problem and exits 1, or prints a summary and exits 0."""
     settings = _settings() if path is None else None
-    from_db = settings is not None and settings.database_url
-    if from_db:
-        from .pg import load_catalogue_from_db, mask_url
+    repo = None
+    if settings is not None and settings.database_url:
+        from .db.repository import Repository
 
-        path = mask_url(settings.database_url)
-    else:
-        path = path or settings.data_dir
+        with _or_exit():
+            repo = Repository.open(settings.database_url, settings.data_dir)
+            if not repo.holds_data():
+                repo.close()
+                repo = None
+    path = repo.masked if repo is not None else (path or settings.data_dir)
     with _or_exit(after=lambda n: f"{n} problem(s) found in {path}"):
-        cat = load_catalogue_from_db(settings.database_url, settings.data_dir) if from_db else load_catalogue(path)
+        cat = repo.validate() if repo is not None else load_catalogue(path)
     counts = cat.layer_counts()
     located = sum(c["located"] for c in counts.values())
     click.echo(
@@ -56,13 +61,21 @@ def validate(path: Path | None) -> None:
     type=click.IntRange(0, 65535),
     help="Port; 0 picks a free one [env WEBMAP_PORT, default 8000]",
 )
-def serve(host: str | None, port: int | None) -> None:
-    """Serve the map. Refuses to start when the data is invalid."""
+@click.option(
+    "--from-files",
+    is_flag=True,
+    help="Serve WEBMAP_DATA_DIR read-only, without a database (as WEBMAP_DATABASE_URL=none)",
+)
+def serve(host: str | None, port: int | None, from_files: bool) -> None:
+    """Serve the map from the database (created and seeded from data/ on first start).
+    Refuses to start when the data is invalid."""
     from werkzeug.serving import make_server
 
     from .web.app import create_app
 
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    if from_files:
+        overrides["database_url"] = "none"
     settings = _settings(**overrides)
     with _or_exit("starting", also=(StorageError,)):
         app = create_app(settings)
@@ -94,62 +107,6 @@ def build(outdir: Path, base_url: str | None) -> None:
         f"Built {outdir}: {counts['pages']} pages, {counts['sites']} sites, {counts['photos']} photo(s). "
         f"Open {outdir / 'index.html'} or put the folder on any static host."
     )
-
-
-@main.group()
-def db() -> None:
-    """The PostGIS backend: fill and inspect the database at WEBMAP_DATABASE_URL."""
-
-
-_URL_OPTION = click.option(
-    "--database-url",
-    default=None,
-    metavar="URL",
-    help="postgresql://... [env WEBMAP_DATABASE_URL; prefer the variable: a password here shows in `ps`]",
-)
-
-
-def _database_url(given: str | None) -> str:
-    url = given or _settings().database_url
-    if not url:
-        click.echo("No database: set WEBMAP_DATABASE_URL (or pass --database-url).", err=True)
-        sys.exit(2)
-    return url
-
-
-@db.command("import")
-@click.argument("path", required=False, type=click.Path(path_type=Path))
-@_URL_OPTION
-def db_import(path: Path | None, database_url: str | None) -> None:
-    """Validate a data folder (default: WEBMAP_DATA_DIR or the shipped data/) and
-    replace the database's data with it, in one transaction.
-
-    Invalid data is refused with every problem listed, and the database is left as it
-    was. Photos are not imported: they stay in the data folder the server reads."""
-    from .pg import import_data, mask_url
-
-    url = _database_url(database_url)
-    path = path or _settings().data_dir
-    with _or_exit(after=lambda n: f"{n} problem(s) found in {path}; nothing imported, the database is unchanged"):
-        result = import_data(url, path)
-    click.echo(
-        f"Imported {result.sites} sites ({result.located} located) from {path} into {mask_url(url)}: "
-        f"data version {result.version}. Restart running servers (one at a time) to serve it."
-    )
-
-
-@db.command("status")
-@_URL_OPTION
-def db_status(database_url: str | None) -> None:
-    """Show what the database holds: data version, import time, source folder, counts."""
-    from .pg import mask_url, status
-
-    url = _database_url(database_url)
-    with _or_exit():
-        info = status(url)
-    click.echo(f"{mask_url(url)}")
-    for key in ("version", "imported_at", "source", "sites", "located"):
-        click.echo(f"  {key:<12} {info.get(key, '-')}")
 
 
 @contextmanager
@@ -184,6 +141,8 @@ def _settings(**overrides):
         click.echo(str(exc), err=True)
         sys.exit(2)
 
+
+_register_db_commands(main)
 
 if __name__ == "__main__":
     main()

@@ -1,9 +1,8 @@
 """Spatial queries over the located sites: a bounding box and "what is near here".
 
 ``PointIndex`` is the in-memory implementation, over the GeoDataFrame's spatial index
-(an STRtree); the PostGIS backend (``webmap.pg``) answers the same two questions with
-SQL on a GiST index. Distances are geodesic on the WGS-84 ellipsoid (pyproj.Geod) in
-both, so results do not depend on the backend.
+(an STRtree); ``SpatialIndex`` is the protocol another backend (e.g. SQL on a GiST
+index) would implement. Distances are geodesic on the WGS-84 ellipsoid (pyproj.Geod).
 """
 
 from __future__ import annotations

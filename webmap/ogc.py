@@ -37,6 +37,12 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 ]
+# OGC API – Features Part 4, advertised only when the map is editable (a database behind it).
+CONFORMANCE_WRITE = [
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+]
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 HTML = "text/html"
@@ -50,9 +56,12 @@ class OgcError(WebmapError):
     """An error answer; carries its HTTP status and OGC exception code. Its body is the
     OGC exception document ({code, description}), not the site API's {error: ...}."""
 
-    def __init__(self, status: int, code: str, description: str, parameter: str | None = None, allowed=None):
+    def __init__(
+        self, status: int, code: str, description: str, parameter: str | None = None, allowed=None, **extra: Any
+    ):
         super().__init__(description, status=status, code=code, parameter=parameter, allowed=allowed)
         self.description, self.parameter, self.allowed = description, parameter, allowed
+        self.extra = {k: v for k, v in extra.items() if v is not None}  # e.g. field, changed (Part 4 writes)
 
     @classmethod
     def from_parameter(cls, exc: ParameterError) -> OgcError:
@@ -64,7 +73,7 @@ class OgcError(WebmapError):
             out["parameter"] = self.parameter
         if self.allowed is not None:
             out["allowed"] = self.allowed
-        return out
+        return {**out, **self.extra}
 
 
 @dataclass(frozen=True)
@@ -91,9 +100,10 @@ class OgcRequest:
 
 
 class OgcApi:
-    def __init__(self, catalogue: Catalogue, render: Render):
+    def __init__(self, catalogue: Catalogue, render: Render, writable: bool = False):
         self.cat = catalogue
         self.render = render
+        self.writable = writable
         self._extents: dict[str, list[float]] = {}
         self.titles = {ALL_SITES: {"zh": "全部地点", "en": "All sites"}}
         self.descriptions = {
@@ -199,7 +209,7 @@ class OgcApi:
     def conformance(self, req: OgcRequest) -> Response:
         self._allow(req, {"f"})
         fmt = req.format()
-        doc = {"conformsTo": CONFORMANCE}
+        doc = {"conformsTo": CONFORMANCE + (CONFORMANCE_WRITE if self.writable else [])}
         return self._answer(req, fmt, doc, "ogc/conformance.html")
 
     def collections(self, req: OgcRequest) -> Response:
@@ -313,7 +323,7 @@ class OgcApi:
     def openapi(self, req: OgcRequest) -> Response:
         self._allow(req, {"f"})
         fmt = req.format()
-        doc = openapi_document(self.cat, req.base_url, self._collection_ids())
+        doc = openapi_document(self.cat, req.base_url, self._collection_ids(), self.writable)
         return self._answer(req, fmt, doc, "ogc/api.html", OPENAPI)
 
     def error(self, req: OgcRequest, exc: OgcError) -> Response:
@@ -415,7 +425,9 @@ def _bbox(req: OgcRequest) -> tuple[float, float, float, float] | None:
 # OpenAPI 3.0
 
 
-def openapi_document(cat: Catalogue, base_url: str, collection_ids: list[str]) -> dict[str, Any]:
+def openapi_document(
+    cat: Catalogue, base_url: str, collection_ids: list[str], writable: bool = False
+) -> dict[str, Any]:
     vocab = vocabularies(cat)
     f_param = {
         "name": "f",
@@ -486,7 +498,7 @@ def openapi_document(cat: Catalogue, base_url: str, collection_ids: list[str]) -
         enum_list("precision", vocab["precisions"], "Location precision(s)"),
         f_param,
     ]
-    return {
+    doc = {
         "openapi": "3.0.3",
         "info": {
             "title": "云冈区地图 Yungang District Map – OGC API – Features",
@@ -561,6 +573,67 @@ def openapi_document(cat: Catalogue, base_url: str, collection_ids: list[str]) -
             },
         },
     }
+    if writable:
+        _add_write_operations(doc, collection_param)
+    return doc
+
+
+def _add_write_operations(doc: dict[str, Any], collection_param: dict[str, Any]) -> None:
+    """OGC API – Features Part 4 (webmap/web/ogc.py), with a bearer token."""
+    feature_id = {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}}
+    if_match = {
+        "name": "If-Match",
+        "in": "header",
+        "required": False,
+        "description": 'The ETag of the feature read ("<revision>"); a stale one is refused with 412',
+        "schema": {"type": "string"},
+    }
+    comment = {
+        "name": "comment",
+        "in": "query",
+        "required": False,
+        "description": "Why (required: here or in properties.comment)",
+        "schema": {"type": "string"},
+    }
+    body = {"required": True, "content": {GEOJSON: {"schema": {"type": "object"}}}}
+    refused = {
+        "400": {"description": "Invalid feature; the OGC error body names the field"},
+        "401": {"description": "No valid bearer token"},
+        "403": {"description": "The token's role may not do this"},
+    }
+    proposal = {"202": {"description": "Stored as a proposal for a steward (an editor's change)"}}
+    security = [{"bearer": []}]
+    doc["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+    items = doc["paths"]["/collections/{collectionId}/items"]
+    items["post"] = {
+        "summary": "Add a feature",
+        "operationId": "createFeature",
+        "security": security,
+        "parameters": [collection_param, comment],
+        "requestBody": body,
+        "responses": {"201": {"description": "Created; Location names it"}, **proposal, **refused},
+    }
+    item = doc["paths"]["/collections/{collectionId}/items/{featureId}"]
+    for method, op, summary in (
+        ("put", "replaceFeature", "Replace a feature"),
+        ("patch", "updateFeature", "Update a feature (JSON merge patch)"),
+        ("delete", "deleteFeature", "Retire a feature (steward): it leaves the map, its history stays"),
+    ):
+        item[method] = {
+            "summary": summary,
+            "operationId": op,
+            "security": security,
+            "parameters": [collection_param, feature_id, if_match, comment],
+            "responses": {
+                "204": {"description": "Done"},
+                **({} if method == "delete" else proposal),
+                **refused,
+                "404": {"description": "Not found"},
+                "412": {"description": "Changed since the If-Match revision"},
+            },
+        }
+        if method != "delete":
+            item[method]["requestBody"] = body
 
 
 def _ref(name: str) -> dict[str, str]:

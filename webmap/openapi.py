@@ -166,6 +166,9 @@ def openapi_document(layer_ids: list[str] | None = None) -> dict[str, Any]:
     def ok(schema: str, description: str) -> dict[str, Any]:
         return {**_json(_ref(schema), description), "headers": etag}
 
+    paths = _read_paths(layer_param, bad_request, not_modified, ok, etag)
+    for path, operations in _write_paths(bad_request).items():
+        paths[path] = {**paths.get(path, {}), **operations}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -173,85 +176,268 @@ def openapi_document(layer_ids: list[str] | None = None) -> dict[str, Any]:
             "version": "1",
             "description": "Sites of Yungang District (云冈区), Datong, as GeoJSON; text in Chinese and English.",
         },
-        "paths": {
-            "/api/layers": {
-                "get": {
-                    "operationId": "listLayers",
-                    "summary": "Layers (with site counts) and themes",
-                    "responses": {"200": ok("Layers", "Layers and themes"), "304": not_modified, "400": bad_request},
-                }
-            },
-            "/api/sites": {
-                "get": {
-                    "operationId": "listSites",
-                    "summary": "All sites, or one layer's, as a GeoJSON FeatureCollection",
-                    "parameters": [
-                        {
-                            "name": "layer",
-                            "in": "query",
-                            "required": False,
-                            "description": "Only this layer's sites",
-                            "schema": layer_param,
-                        },
-                        {
-                            "name": "compact",
-                            "in": "query",
-                            "required": False,
-                            "description": "1: only the properties the map draws, filters and lists by",
-                            "schema": {"type": "string", "enum": ["0", "1"]},
-                        },
-                    ],
-                    "responses": {
-                        "200": {
-                            **_json(
-                                {"anyOf": [_ref("FeatureCollection"), _ref("CompactFeatureCollection")]},
-                                "A GeoJSON FeatureCollection (RFC 7946)",
-                            ),
-                            "headers": etag,
-                        },
-                        "304": not_modified,
-                        "400": bad_request,
-                    },
-                }
-            },
-            "/api/columns": {
-                "get": {
-                    "operationId": "siteColumns",
-                    "summary": "Every site, compact, as one array per property (what the map loads when it clusters)",
-                    "responses": {"200": ok("SiteColumns", "Columns"), "304": not_modified, "400": bad_request},
-                }
-            },
-            "/api/sites/{site_id}": {
-                "get": {
-                    "operationId": "getSite",
-                    "summary": "One site as a GeoJSON Feature",
-                    "parameters": [
-                        {
-                            "name": "site_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                            "description": "The site's id (a slug)",
-                        }
-                    ],
-                    "responses": {
-                        "200": ok("SiteFeature", "A GeoJSON Feature"),
-                        "304": not_modified,
-                        "400": bad_request,
-                        "404": _error("No site with this id"),
-                    },
-                }
-            },
-            **_more_paths(layer_param, bad_request, not_modified, etag),
-            "/healthz": {
-                "get": {
-                    "operationId": "health",
-                    "summary": "Liveness, and which data is loaded",
-                    "responses": {"200": _json(_ref("Health"), "The server is up")},
-                }
+        "paths": paths,
+        "components": {
+            "schemas": {**schemas, **_write_schemas()},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "`webmap tokens create NAME`"},
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "Signed in at /login; writes also send the X-CSRFToken header",
+                },
             },
         },
-        "components": {"schemas": schemas},
+    }
+
+
+def _read_paths(layer_param, bad_request, not_modified, ok, etag) -> dict[str, Any]:
+    """The read-only endpoints."""
+    return {
+        "/api/layers": {
+            "get": {
+                "operationId": "listLayers",
+                "summary": "Layers (with site counts) and themes",
+                "responses": {"200": ok("Layers", "Layers and themes"), "304": not_modified, "400": bad_request},
+            }
+        },
+        "/api/sites": {
+            "get": {
+                "operationId": "listSites",
+                "summary": "All sites, or one layer's, as a GeoJSON FeatureCollection",
+                "parameters": [
+                    {
+                        "name": "layer",
+                        "in": "query",
+                        "required": False,
+                        "description": "Only this layer's sites",
+                        "schema": layer_param,
+                    },
+                    {
+                        "name": "compact",
+                        "in": "query",
+                        "required": False,
+                        "description": "1: only the properties the map draws, filters and lists by",
+                        "schema": {"type": "string", "enum": ["0", "1"]},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        **_json(
+                            {"anyOf": [_ref("FeatureCollection"), _ref("CompactFeatureCollection")]},
+                            "A GeoJSON FeatureCollection (RFC 7946)",
+                        ),
+                        "headers": etag,
+                    },
+                    "304": not_modified,
+                    "400": bad_request,
+                },
+            }
+        },
+        "/api/columns": {
+            "get": {
+                "operationId": "siteColumns",
+                "summary": "Every site, compact, as one array per property (what the map loads when it clusters)",
+                "responses": {"200": ok("SiteColumns", "Columns"), "304": not_modified, "400": bad_request},
+            }
+        },
+        "/api/sites/{site_id}": {
+            "get": {
+                "operationId": "getSite",
+                "summary": "One site as a GeoJSON Feature",
+                "parameters": [
+                    {
+                        "name": "site_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "description": "The site's id (a slug)",
+                    }
+                ],
+                "responses": {
+                    "200": ok("SiteFeature", "A GeoJSON Feature"),
+                    "304": not_modified,
+                    "400": bad_request,
+                    "404": _error("No site with this id"),
+                },
+            }
+        },
+        **_more_paths(layer_param, bad_request, not_modified, etag),
+        "/healthz": {
+            "get": {
+                "operationId": "health",
+                "summary": "Liveness, and which data is loaded",
+                "responses": {"200": _json(_ref("Health"), "The server is up")},
+            }
+        },
+    }
+
+
+# ---------------------------------------------------------------------------
+# The write API (webmap/web/edit.py)
+
+
+def _write_schemas() -> dict[str, Any]:
+    change = {
+        "type": "object",
+        "required": ["field", "before", "after"],
+        "properties": {"field": {"type": "string", "description": "Dotted path, e.g. properties.summary.zh"}},
+    }
+    revision = {
+        "type": "object",
+        "required": ["site", "n", "author", "at", "comment", "state", "changes"],
+        "properties": {
+            "site": {"type": "string"},
+            "n": {"type": "integer", "minimum": 1},
+            "author": {"type": "string"},
+            "at": {"type": "string", "format": "date-time"},
+            "comment": {"type": "string"},
+            "state": {"type": "string", "enum": ["published", "pending", "rejected"]},
+            "changes": {"type": "array", "items": change},
+        },
+    }
+    comment = {"type": "string", "minLength": 1, "maxLength": 500, "description": "Why (required)"}
+    return {
+        "Revision": revision,
+        "History": {
+            "type": "object",
+            "required": ["site", "revisions"],
+            "properties": {"site": {"type": "string"}, "revisions": {"type": "array", "items": _ref("Revision")}},
+        },
+        "Proposals": {
+            "type": "object",
+            "required": ["proposals"],
+            "properties": {"proposals": {"type": "array", "items": _ref("Revision")}},
+        },
+        "SiteWrite": {
+            "type": "object",
+            "required": ["feature", "comment"],
+            "properties": {"feature": _ref("SiteFeature"), "comment": comment},
+        },
+        "Retire": {"type": "object", "required": ["comment"], "properties": {"comment": comment}},
+        "Revert": {
+            "type": "object",
+            "required": ["to", "comment"],
+            "properties": {"to": {"type": "integer", "minimum": 1}, "comment": comment},
+        },
+        "Decision": {
+            "type": "object",
+            "required": ["decision", "reason"],
+            "properties": {"decision": {"type": "string", "enum": ["publish", "reject"]}, "reason": comment},
+        },
+    }
+
+
+def _write_paths(bad_request: dict[str, Any]) -> dict[str, Any]:
+    site_id = {"name": "site_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    if_match = {
+        "name": "If-Match",
+        "in": "header",
+        "required": True,
+        "description": 'The revision edited, as the ETag of GET /api/sites/{site_id} gives it: "3"',
+        "schema": {"type": "string"},
+    }
+    security = [{"bearer": []}, {"session": []}]
+
+    def body(schema: str) -> dict[str, Any]:
+        return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
+
+    def rev(description: str) -> dict[str, Any]:
+        return _json(_ref("Revision"), description)
+
+    denied = {
+        "400": bad_request,
+        "401": _error("Not signed in, or the token is not valid"),
+        "403": _error("The caller's role may not do this"),
+    }
+    stale = {
+        "404": _error("No such site"),
+        "412": _error("Changed since the If-Match revision; the body lists the changed fields"),
+        "428": _error("If-Match is missing"),
+    }
+    return {
+        "/api/sites": {
+            "post": {
+                "operationId": "createSite",
+                "summary": "Add a site (an editor's is a pending proposal, a steward's is published)",
+                "security": security,
+                "requestBody": body("SiteWrite"),
+                "responses": {
+                    "201": rev("Published; Location names the new site"),
+                    "202": rev("Stored as a proposal for a steward to review"),
+                    **denied,
+                    "409": _error("A site with this id exists"),
+                },
+            }
+        },
+        "/api/sites/{site_id}": {
+            "put": {
+                "operationId": "replaceSite",
+                "summary": "Replace a site (an editor's is a pending proposal)",
+                "security": security,
+                "parameters": [site_id, if_match],
+                "requestBody": body("SiteWrite"),
+                "responses": {
+                    "200": rev("Published"),
+                    "202": rev("Stored as a proposal"),
+                    **denied,
+                    **stale,
+                },
+            },
+            "delete": {
+                "operationId": "retireSite",
+                "summary": "Retire a site (steward): it leaves the map, its history stays",
+                "security": security,
+                "parameters": [site_id, if_match],
+                "requestBody": body("Retire"),
+                "responses": {"200": rev("Retired"), **denied, **stale},
+            },
+        },
+        "/api/sites/{site_id}/history": {
+            "get": {
+                "operationId": "siteHistory",
+                "summary": "Published revisions of a site, newest first, with a field-by-field diff",
+                "parameters": [site_id],
+                "responses": {
+                    "200": _json(_ref("History"), "The history"),
+                    "400": bad_request,
+                    "404": _error("No such site"),
+                },
+            }
+        },
+        "/api/sites/{site_id}/revert": {
+            "post": {
+                "operationId": "revertSite",
+                "summary": "Restore an earlier revision (steward), as a new revision",
+                "security": security,
+                "parameters": [site_id],
+                "requestBody": body("Revert"),
+                "responses": {"200": rev("Reverted"), **denied, "404": _error("No such site or revision")},
+            }
+        },
+        "/api/proposals": {
+            "get": {
+                "operationId": "listProposals",
+                "summary": "Pending proposals (steward), with their diff and before/after",
+                "security": security,
+                "responses": {
+                    "200": _json(_ref("Proposals"), "The review queue"),
+                    "401": denied["401"],
+                    "403": denied["403"],
+                },
+            }
+        },
+        "/api/proposals/{site_id}/{n}": {
+            "post": {
+                "operationId": "decideProposal",
+                "summary": "Publish or reject a proposal (steward), with a reason",
+                "security": security,
+                "parameters": [site_id, {"name": "n", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "requestBody": body("Decision"),
+                "responses": {"200": rev("Decided"), **denied, "404": _error("No such proposal")},
+            }
+        },
     }
 
 

@@ -139,17 +139,20 @@ class SearchIndex:
             self.close()
 
     def add(self, fid: str, f: SiteFeature) -> None:
+        self.add_geojson(fid, f.model_dump(mode="json")["properties"])
+
+    def add_geojson(self, fid: str, p: dict) -> None:
+        """Add one site from its served GeoJSON ``properties`` (already validated)."""
         site = len(self._site_ids)
         self._site_ids.append(fid)
-        p = f.properties
         texts: list[tuple[str, int, str]] = []
         for key in ("name", "summary", "details"):
             for lang in ("zh", "en"):
-                texts.append((f"{key}.{lang}", FIELD_WEIGHT[key], getattr(getattr(p, key), lang)))
-        for i, fact in enumerate(p.facts):
+                texts.append((f"{key}.{lang}", FIELD_WEIGHT[key], p[key][lang]))
+        for i, fact in enumerate(p.get("facts") or ()):
             for lang in ("zh", "en"):
-                texts.append((f"facts.{i}.label.{lang}", FIELD_WEIGHT["facts"], getattr(fact.label, lang)))
-            texts.append((f"facts.{i}.value", FIELD_WEIGHT["facts"], fact.value))
+                texts.append((f"facts.{i}.label.{lang}", FIELD_WEIGHT["facts"], fact["label"][lang]))
+            texts.append((f"facts.{i}.value", FIELD_WEIGHT["facts"], fact["value"]))
         for field, weight, text in texts:
             self._row_site.append(site)
             self._row_field.append(self._field_names.setdefault(field, field))

@@ -30,10 +30,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Folder with sites.geojson, layers.json, ...")
     database_url: str | None = Field(
-        None,
+        f"sqlite:///{PROJECT_ROOT / 'instance' / 'webmap.sqlite3'}",
         repr=False,  # may hold a password
-        description="PostgreSQL/PostGIS URL: serve the catalogue from the database (`webmap db import` fills it); "
-        "photos stay in WEBMAP_DATA_DIR",
+        description="The database the map is served and edited from: sqlite:///PATH or postgresql://...; "
+        "created and seeded from WEBMAP_DATA_DIR on first start. `none`: serve the data folder read-only",
     )
     tiles: Basemap = Field("osm", description="Basemap shown first: osm, amap, tianditu-vec, tianditu-img or none")
     basemaps: str = Field(
@@ -128,8 +128,13 @@ class Settings(BaseSettings):
 
     @field_validator("database_url", mode="before")
     @classmethod
-    def empty_url_is_unset(cls, value):
-        return None if isinstance(value, str) and not value.strip() else value
+    def none_means_files(cls, value):
+        """``none`` (or ``files``): no database, serve WEBMAP_DATA_DIR read-only. Empty: the default."""
+        if isinstance(value, str) and value.strip().lower() in ("none", "files"):
+            return None
+        if isinstance(value, str) and not value.strip():
+            return f"sqlite:///{PROJECT_ROOT / 'instance' / 'webmap.sqlite3'}"
+        return value
 
     @field_validator("basemaps")
     @classmethod

@@ -1,4 +1,4 @@
-"""A private, throwaway PostgreSQL + PostGIS cluster for tests and bench/postgis.py.
+"""A private, throwaway PostgreSQL + PostGIS cluster for the database tests (tests/conftest.py: pg_url, db_url).
 
 ``initdb`` into a fresh temporary folder, ``pg_ctl start`` listening only on a unix
 socket in that folder (no TCP), a template database with PostGIS from which each test

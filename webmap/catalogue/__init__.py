@@ -16,7 +16,7 @@ from .files import (
     Source,
     read_json,
 )
-from .loader import load_catalogue
+from .loader import catalogue_from_served, load_catalogue
 from .store import COLUMNS, Catalogue, FeatureStore
 from .validate import SiteContext, check_site, validate_site
 
@@ -37,6 +37,7 @@ __all__ = [
     "Problem",
     "SiteContext",
     "Source",
+    "catalogue_from_served",
     "check_site",
     "load_catalogue",
     "read_json",

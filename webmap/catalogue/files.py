@@ -26,7 +26,7 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 class Source(Protocol):
-    """Where the data documents come from: the data folder, or a database (webmap.pg).
+    """Where the data documents come from: the data folder, or the database's documents (webmap.db).
 
     ``read`` returns one document parsed (as ``read_json`` would) or raises ``DataError``;
     ``where`` names it in problems; ``digest`` identifies this version of all of them."""

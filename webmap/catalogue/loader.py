@@ -5,6 +5,7 @@ in-memory ``Catalogue``, or raise one ``DataError`` listing every problem found
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,7 +26,7 @@ from .files import (
     Source,
     read_or_note,
 )
-from .store import Catalogue, FeatureStore, sites_frame
+from .store import Catalogue, FeatureStore, sites_frame, to_geojson
 from .validate import SiteContext, validate_boundary, validate_district, validate_records, validate_site
 
 
@@ -83,8 +84,7 @@ def _load_sites(
     raw feature is dropped as soon as it is done, so peak memory stays near one copy."""
     name = context.file
     store, search = FeatureStore(), SearchIndex()
-    rows: dict[str, list] = {k: [] for k in ("id", "layer", "status", "precision", "approximate", "themes", "school")}
-    rows.update(lon=[], lat=[])
+    rows = _rows()
     doc = read_or_note(source, SITES_FILE, problems)
     if doc is None:
         return store, None, search
@@ -103,21 +103,71 @@ def _load_sites(
         except DataError as exc:
             problems.extend(exc.problems)
             continue
-        store.add(feature)
-        search.add(feature.id, feature)
-        p = feature.properties
-        lon, lat = feature.geometry.coordinates if feature.geometry else (math.nan, math.nan)
-        for key, value in (
-            ("id", feature.id),
-            ("layer", p.layer),
-            ("status", p.status.value),
-            ("precision", p.location.precision.value),
-            ("approximate", p.location.approximate),
-            ("themes", tuple(p.themes)),
-            ("school", bool(p.school_trip and p.school_trip.suitable)),
-            ("lon", lon),
-            ("lat", lat),
-        ):
-            rows[key].append(value)
+        _keep(to_geojson(feature), store, search, rows)
     search.close()
     return store, sites_frame(rows), search
+
+
+def _rows() -> dict[str, list]:
+    return {k: [] for k in ("id", "layer", "status", "precision", "approximate", "themes", "school", "lon", "lat")}
+
+
+def _keep(served: dict, store: FeatureStore, search: SearchIndex, rows: dict[str, list]) -> None:
+    """Keep one validated site (in its served form): its GeoJSON, search texts and row."""
+    store.add_served(served)
+    fid, p, geometry = served["id"], served["properties"], served["geometry"]
+    search.add_geojson(fid, p)
+    lon, lat = geometry["coordinates"] if geometry else (math.nan, math.nan)
+    school = p.get("school_trip")
+    for key, value in (
+        ("id", fid),
+        ("layer", p["layer"]),
+        ("status", p["status"]),
+        ("precision", p["location"]["precision"]),
+        ("approximate", p["location"]["precision"] != "site"),  # schema.Location.approximate
+        ("themes", tuple(p["themes"])),
+        ("school", bool(school and school["suitable"])),
+        ("lon", lon),
+        ("lat", lat),
+    ):
+        rows[key].append(value)
+
+
+def catalogue_from_served(data_dir: Path | str, source: Source, served: Iterable[dict], version: str) -> Catalogue:
+    """The catalogue from sites validated when they were stored (the database's
+    ``served`` column): the sites are NOT checked again, only the small documents
+    (layers, themes, outline, district, trips) are. ``served`` in catalogue order."""
+    data_dir = Path(data_dir)
+    problems: list[Problem] = []
+    store, search, rows = FeatureStore(), SearchIndex(), _rows()
+    for site in served:
+        _keep(site, store, search, rows)
+    search.close()
+    return _assemble(data_dir, source, problems, store, sites_frame(rows), search, version)
+
+
+def _assemble(data_dir: Path, source: Source, problems: list[Problem], store, frame, search, version: str) -> Catalogue:
+    def read(name: str):
+        return read_or_note(source, name, problems)
+
+    layers = validate_records(read(LAYERS_FILE), source.where(LAYERS_FILE), "layers", Layer, problems)
+    themes = validate_records(read(THEMES_FILE), source.where(THEMES_FILE), "themes", Theme, problems)
+    boundary = validate_boundary(read(BOUNDARY_FILE), source.where(BOUNDARY_FILE), problems)
+    layer_ids, theme_ids = {x.id for x in layers}, {x.id for x in themes}
+    district = validate_district(read(DISTRICT_FILE), source.where(DISTRICT_FILE), problems)
+    trips = load_trips(source, store, layer_ids, theme_ids, problems, boundary)
+    if problems:
+        raise DataError(problems)
+    catalogue = Catalogue(
+        data_dir=data_dir,
+        layers=tuple(sorted(layers, key=lambda x: (x.order, x.id))),
+        themes=tuple(themes),
+        features=store,
+        sites=frame,
+        boundary=boundary,
+        district=district,
+        search_index=search,
+        version=version,
+        trips=trips,
+    )
+    return catalogue.warm()

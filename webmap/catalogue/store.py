@@ -33,9 +33,12 @@ class FeatureStore(Mapping[str, SiteFeature]):
         self._parse = lru_cache(maxsize=cache_size)(self._load)
 
     def add(self, feature: SiteFeature) -> None:
-        served = _to_geojson(feature)
-        self._json[feature.id] = _dumps(served)
-        self._compact[feature.id] = _dumps(_compact(served))
+        self.add_served(to_geojson(feature))
+
+    def add_served(self, served: dict[str, Any]) -> None:
+        """Add a site already validated, in its served form (``to_geojson``)."""
+        self._json[served["id"]] = _dumps(served)
+        self._compact[served["id"]] = _dumps(_compact(served))
 
     def _load(self, site_id: str) -> SiteFeature:
         return SiteFeature.model_validate_json(self._json[site_id])
@@ -110,7 +113,7 @@ class Catalogue:
     search_index: SearchIndex = field(repr=False)
     version: str
     trips: TripBook | None = None  # data/trips.json: visit defaults, anchors, themed trips
-    # Set by a database backend (webmap.pg) to answer spatial queries in SQL.
+    # Set by a backend that answers spatial queries itself (none does today; see geo.SpatialIndex).
     spatial: SpatialIndex | None = field(default=None, repr=False)
 
     @cached_property
@@ -198,7 +201,7 @@ class Catalogue:
         return b'{"type":"FeatureCollection","features":[' + body + b"]}"
 
 
-def _to_geojson(f: SiteFeature) -> dict[str, Any]:
+def to_geojson(f: SiteFeature) -> dict[str, Any]:
     """The feature as served: optional fields left out, but ``geometry`` always present
     (RFC 7946: null for a place whose location is still to be confirmed)."""
     out = f.model_dump(mode="json", exclude_none=True)

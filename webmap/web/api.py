@@ -106,7 +106,15 @@ def site(site_id: str):
     feature = catalogue().feature_geojson(site_id)
     if feature is None:
         raise ApiError(404, "not_found", f"no site with id {site_id!r}")
-    return _conditional(feature)
+    repo = current_app.extensions.get("webmap.repository")
+    stored = repo.site(site_id) if repo is not None else None
+    if stored is None:
+        return _conditional(feature)
+    # Editable: the ETag is the revision, what an edit sends back in If-Match.
+    resp = jsonify(feature)
+    resp.set_etag(str(stored.revision))
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp.make_conditional(request)
 
 
 def _compact() -> bool:

@@ -6,6 +6,8 @@ The domain package (``webmap``) imports without Flask; only ``webmap.web`` and t
 
 from __future__ import annotations
 
+import threading
+import time
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -20,11 +22,16 @@ from .errors import REFUSED_HOST
 
 
 def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> Flask:
-    """Build the application. Loads and validates the data once (from the database when
-    ``WEBMAP_DATABASE_URL`` is set); raises ``DataError`` (and so refuses to start) when
-    the data is not valid, ``webmap.pg.DatabaseError`` when the database cannot be used."""
+    """Build the application. Serves the database at ``WEBMAP_DATABASE_URL`` (created and
+    seeded from the data folder on first start), or with ``none`` the data folder,
+    read-only. Raises ``DataError`` (and so refuses to start) when the data is not valid,
+    ``webmap.db.repository.DatabaseError`` when the database cannot be used. A given
+    ``catalogue`` is served as is, without a database."""
     settings = settings or load_settings()
-    catalogue = catalogue or load_app_catalogue(settings)
+    repository = None
+    if catalogue is None:
+        repository = open_repository(settings)
+        catalogue = repository.load_catalogue() if repository is not None else load_catalogue(settings.data_dir)
 
     app = _WebmapFlask(
         "webmap",
@@ -48,14 +55,21 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.json.ensure_ascii = False
     app.extensions["webmap.settings"] = settings
     app.extensions["webmap.catalogue"] = catalogue
+    app.extensions["webmap.repository"] = repository
+    # What a write calls to show its change at once (webmap/web/edit.py; no import back here).
+    app.extensions["webmap.refresh"] = refresh_catalogue
+    if repository is not None:
+        _follow_database(app, catalogue)
 
-    from . import api, assets, errors, exports, i18n, ogc, pages, security, trips
+    from . import api, assets, auth, edit, errors, exports, i18n, ogc, pages, security, trips
 
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    auth.init_app(app)  # sessions, tokens, CSRF, sign-in throttle (/login, /logout)
     assets.init_app(app)  # ?v=<content hash> on static URLs (deploy/nginx.conf caches those)
     app.register_blueprint(api.bp)
+    app.register_blueprint(edit.bp)  # writes, history, review queue (needs the repository)
     app.register_blueprint(pages.bp)
     app.register_blueprint(trips.bp)
     app.register_blueprint(exports.bp)
@@ -96,13 +110,93 @@ class _WebmapFlask(Flask):
         return adapter
 
 
+def open_repository(settings: Settings):
+    """The settings' database, its schema brought up to date and seeded from the data
+    folder if it is empty; None when ``WEBMAP_DATABASE_URL=none`` (serve the files)."""
+    if not settings.database_url:
+        return None
+    from ..db.repository import Repository
+
+    repository = Repository.open(settings.database_url, settings.data_dir)
+    repository.init(settings.data_dir)
+    return repository
+
+
 def load_app_catalogue(settings: Settings) -> Catalogue:
     """The catalogue the settings ask for: the database's, or the data folder's."""
-    if settings.database_url:
-        from ..pg import load_catalogue_from_db
+    repository = open_repository(settings)
+    if repository is None:
+        return load_catalogue(settings.data_dir)
+    try:
+        return repository.load_catalogue()
+    finally:
+        repository.close()
 
-        return load_catalogue_from_db(settings.database_url, settings.data_dir)
-    return load_catalogue(settings.data_dir)
+
+# How often (at most) a request checks the database for changes made elsewhere.
+POLL_INTERVAL_S = 0.5
+# What depends on the catalogue and is rebuilt lazily after a change.
+_DERIVED = ("webmap.collections", "webmap.map_parts", "webmap.ogc")
 
 
-__all__ = ["create_app", "load_app_catalogue"]
+def _db_version(catalogue: Catalogue) -> int:
+    return int(catalogue.version.removeprefix("db-"))
+
+
+def _follow_database(app: Flask, catalogue: Catalogue) -> None:
+    state = app.extensions["webmap.follow"] = {
+        "version": _db_version(catalogue),
+        "polled": time.monotonic(),
+        "lock": threading.Lock(),
+        "busy": False,
+    }
+
+    @app.before_request
+    def poll() -> None:
+        """At most every POLL_INTERVAL_S, one cheap query: has another process published
+        a change? If so, rebuild in the background and go on serving what we have."""
+        now = time.monotonic()
+        if now - state["polled"] < POLL_INTERVAL_S or state["busy"]:
+            return
+        state["polled"] = now
+        try:
+            changed = app.extensions["webmap.repository"].version() != state["version"]
+        except Exception:  # noqa: BLE001 - the database is briefly unreachable: serve what we have
+            app.logger.warning("cannot poll the database for changes", exc_info=True)
+            return
+        if changed:
+            state["busy"] = True
+            threading.Thread(target=_refresh_in_background, args=(app,), daemon=True).start()
+
+
+def _refresh_in_background(app: Flask) -> None:
+    try:
+        refresh_catalogue(app)
+    except Exception:  # noqa: BLE001 - logged; the old catalogue is served until the next try
+        app.logger.exception("refreshing the catalogue from the database failed")
+    finally:
+        app.extensions["webmap.follow"]["busy"] = False
+
+
+def refresh_catalogue(app: Flask) -> bool:
+    """Serve what the database holds now, if it changed since we loaded: call after a
+    write (the poll calls it for changes made by other processes). Rebuilds the whole
+    in-memory catalogue from the stored, already validated sites (its search index and
+    sites table cannot be patched in place) and then swaps it in, so requests meanwhile
+    are answered from the previous one. True if it changed."""
+    repository = app.extensions.get("webmap.repository")
+    if repository is None:
+        return False
+    state = app.extensions["webmap.follow"]
+    with state["lock"]:
+        if repository.version() == state["version"]:
+            return False
+        catalogue = repository.load_catalogue()
+        app.extensions["webmap.catalogue"] = catalogue
+        for key in _DERIVED:
+            app.extensions.pop(key, None)
+        state["version"] = _db_version(catalogue)
+    return True
+
+
+__all__ = ["create_app", "load_app_catalogue", "open_repository", "refresh_catalogue"]

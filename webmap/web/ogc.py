@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from ..ogc import OgcApi, OgcError, OgcRequest
-from . import catalogue
+from .. import ogc_write
+from ..errors import WebmapError
+from ..ogc import ALL_SITES, OgcApi, OgcError, OgcRequest
+from . import catalogue, edit
+from .auth import actor, check_role, repository
 from .security import open_to_any_origin
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -15,9 +19,13 @@ bp.after_request(open_to_any_origin)  # CORS on the read-only GETs (security.ope
 
 
 def _api() -> OgcApi:
+    """The OGC API core over the current catalogue (rebuilt when an edit replaced it)."""
+    cat = catalogue()
     api = current_app.extensions.get("webmap.ogc")
-    if api is None:
-        api = current_app.extensions["webmap.ogc"] = OgcApi(catalogue(), lambda name, ctx: render_template(name, **ctx))
+    if api is None or api.cat is not cat or api.version != cat.version:
+        api = OgcApi(cat, lambda name, ctx: render_template(name, **ctx), writable=repository() is not None)
+        api.version = cat.version
+        current_app.extensions["webmap.ogc"] = api
     return api
 
 
@@ -84,14 +92,137 @@ def collection(cid: str):
     return _respond(_api().collection(_request(), cid))
 
 
-@bp.get("/collections/<cid>/items")
+READ_METHODS = ["GET", "HEAD", "OPTIONS"]
+# OGC exception codes for the write errors (the site API's codes are in "code" of its own body).
+OGC_CODES = {
+    400: "InvalidValue",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    409: "Conflict",
+    412: "PreconditionFailed",
+    428: "PreconditionRequired",
+}
+
+
+@bp.route("/collections/<cid>/items", methods=["GET", "POST", "OPTIONS"])
 def items(cid: str):
+    if request.method == "OPTIONS":
+        return _options(cid, None)
+    if request.method == "POST":
+        return _write(cid, None)
     return _respond(_api().items(_request(), cid))
 
 
-@bp.get("/collections/<cid>/items/<fid>")
+@bp.route("/collections/<cid>/items/<fid>", methods=["GET", "PUT", "PATCH", "DELETE", "OPTIONS"])
 def item(cid: str, fid: str):
-    return _respond(_api().item(_request(), cid, fid))
+    if request.method == "OPTIONS":
+        return _options(cid, fid)
+    if request.method != "GET":
+        return _write(cid, fid)
+    resp = _respond(_api().item(_request(), cid, fid))
+    stored = repository().site(fid) if repository() is not None else None
+    if stored is not None and resp.status_code == 200:
+        resp.set_etag(str(stored.revision))  # what a PUT/PATCH/DELETE sends back in If-Match
+    return resp
+
+
+# ---------------------------------------------------------------------------
+# Part 4: Create, Replace, Update, Delete
+
+
+def allowed_methods(item: bool) -> list[str]:
+    """What this caller may do here (QGIS reads the Allow header to offer editing)."""
+    who = actor() if repository() is not None else None
+    methods = list(READ_METHODS)
+    if who is not None and who.has_role("editor"):
+        methods += ["PUT", "PATCH"] if item else ["POST"]
+    if item and who is not None and who.has_role("steward"):
+        methods.append("DELETE")
+    return methods
+
+
+def _options(cid: str, fid: str | None) -> Response:
+    api = _api()
+    try:
+        api._check_collection(cid)
+        if fid is not None and fid not in api._site_ids(cid):
+            raise OgcError(404, "NotFound", f"no feature {fid!r} in collection {cid!r}")
+    except OgcError as exc:
+        return _error(exc)
+    return Response(status=204, headers={"Allow": ", ".join(allowed_methods(fid is not None))})
+
+
+def _ogc_error(exc: WebmapError) -> OgcError:
+    detail = dict(exc.detail)
+    field = detail.pop("field", None)
+    return OgcError(
+        exc.status,
+        OGC_CODES.get(exc.status, exc.code),
+        exc.message,
+        field=field,
+        changed=detail.get("changed"),
+        current_revision=detail.get("current_revision"),
+        problems=detail.get("problems"),
+    )
+
+
+def _write(cid: str, fid: str | None) -> Response:
+    try:
+        return _do_write(cid, fid)
+    except OgcError:
+        raise
+    except WebmapError as exc:
+        raise _ogc_error(exc) from None
+
+
+def _do_write(cid: str, fid: str | None) -> Response:
+    who = check_role("steward" if request.method == "DELETE" else "editor")
+    api = _api()
+    api._check_collection(cid)
+    layer = None if cid == ALL_SITES else cid
+    body = request.get_json(force=True, silent=True) if request.method != "DELETE" else {}
+    comment = ogc_write.comment_of(body, request.args.get("comment"))
+    if not comment or not comment.strip():
+        raise ogc_write.WriteError("say why: properties.comment or the comment query parameter", "comment")
+    comment = edit.comment_from({"comment": comment})
+    base = url_for("ogc.landing", _external=True).rstrip("/")
+
+    if fid is None:
+        rev = edit.create_site(who, ogc_write.for_create(body, layer), comment)
+        location = f"{base}/collections/{cid}/items/{quote(rev.site_id, safe='')}"
+        return _saved(rev, 201, {"Location": location})
+
+    stored = repository().site(fid)
+    if stored is None or stored.retired or (layer and stored.feature["properties"].get("layer") != layer):
+        raise OgcError(404, "NotFound", f"no feature {fid!r} in collection {cid!r}")
+    # If-Match is honoured when sent (412 when stale); QGIS sends none, so then the save is
+    # checked against the revision read just now and is still recorded as a revision.
+    expected = edit.expected_revision() if "If-Match" in request.headers else stored.revision
+    if request.method == "DELETE":
+        rev = edit.retire_site(who, fid, comment, expected)
+        return _saved(rev, 204)
+    if request.method == "PUT":
+        feature = ogc_write.for_replace(body, stored.feature, fid, layer)
+    else:
+        feature = ogc_write.for_patch(body, stored.feature, fid, layer)
+    rev = edit.replace_site(who, fid, feature, comment, expected)
+    return _saved(rev, 204)
+
+
+def _saved(rev, status: int, headers: dict[str, str] | None = None) -> Response:
+    """Published: ``status`` with the new ETag. An editor's proposal: 202, waiting for review."""
+    if rev.state != "published":
+        return Response(
+            json.dumps(edit.revision_json(rev), ensure_ascii=False),
+            status=202,
+            headers={**(headers or {}), "Content-Type": "application/json"},
+        )
+    resp = Response(status=status, headers=headers or {})
+    stored = repository().site(rev.site_id)
+    if stored is not None and not stored.retired:
+        resp.set_etag(str(stored.revision))
+    return resp
 
 
 def http_error_answer(exc) -> Response:
