@@ -26,3 +26,10 @@ class WebmapError(Exception):
     def body(self) -> dict[str, Any]:
         """The JSON body of the answer."""
         return {"error": {"status": self.status, "code": self.code, "message": self.message, **self.detail}}
+
+
+class ApiError(WebmapError):
+    """A request-time error raised by the web adapters themselves (404s, missing input)."""
+
+    def __init__(self, status: int, code: str, message: str, **detail):
+        super().__init__(message, status=status, code=code, **detail)

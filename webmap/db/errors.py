@@ -3,12 +3,9 @@ catches them before it loads anything heavy). ``webmap.db.repository`` raises th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import WebmapError
-
-if TYPE_CHECKING:
-    from .repository import StoredSite
 
 
 class DatabaseError(Exception):
@@ -23,7 +20,7 @@ class Conflict(WebmapError):
     status = 409
     code = "conflict"
 
-    def __init__(self, message: str, current: StoredSite | None = None, changed: list[str] | None = None):
+    def __init__(self, message: str, current: Any = None, changed: list[str] | None = None):
         super().__init__(message)
         self.current = current
         self.changed = changed or []

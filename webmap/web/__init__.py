@@ -24,7 +24,7 @@ def json_body() -> Any:
     not UTF-8) is a 400 naming the body; a body over ``max_body_bytes`` is a 413."""
     if not request.is_json:
         return None
-    from .errors import ApiError
+    from ..errors import ApiError
 
     try:
         # NaN/Infinity pass here: the request models refuse them naming the field.

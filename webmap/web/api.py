@@ -9,12 +9,12 @@ import math
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from ..errors import ApiError
 from ..geo import MAX_RADIUS_M
 from ..openapi import openapi_document
 from ..params import reject_unknown
 from ..search import MAX_QUERY
 from . import catalogue
-from .errors import ApiError
 
 bp = Blueprint("api", __name__)
 

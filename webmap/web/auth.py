@@ -32,7 +32,7 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from .errors import ApiError
+from ..errors import ApiError
 
 bp = Blueprint("auth", __name__)
 

@@ -7,14 +7,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import WebmapError
-
-
-class ApiError(WebmapError):
-    """A request-time error raised by the web adapters themselves (404s, missing input)."""
-
-    def __init__(self, status: int, code: str, message: str, **detail):
-        super().__init__(message, status=status, code=code, **detail)
+from ..errors import ApiError, WebmapError  # noqa: F401  (ApiError: re-exported)
 
 
 def _wants_json() -> bool:
@@ -51,9 +44,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if _wants_json() and (request.path == "/ogc" or request.path.startswith("/ogc/")):
-            from .ogc import http_error_answer
-
-            resp = http_error_answer(exc)
+            # OGC's own exception shape; web/ogc.py registers it (no import: no cycle).
+            resp = app.extensions["webmap.ogc_http_error"](exc)
         else:
             resp = _app_shape(exc)
         # Keep the exception's own headers (a 405 must say which methods are allowed).

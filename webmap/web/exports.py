@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, request, url_for
 
 from .. import exporters
+from ..errors import ApiError
 from ..params import SELECTION_PARAMS, reject_unknown
 from ..selection import parse_selection
 from . import catalogue
-from .errors import ApiError
 from .security import open_to_any_origin
 
 bp = Blueprint("exports", __name__)

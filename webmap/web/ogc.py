@@ -16,6 +16,7 @@ from .security import open_to_any_origin
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 bp.after_request(open_to_any_origin)  # CORS on the read-only GETs (security.open_to_any_origin)
+bp.record_once(lambda state: state.app.extensions.update({"webmap.ogc_http_error": http_error_answer}))
 
 
 def _api() -> OgcApi:
