@@ -3,12 +3,9 @@ catches them before it loads anything heavy). ``webmap.db.repository`` raises th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import WebmapError
-
-if TYPE_CHECKING:
-    from .repository import StoredSite
 
 
 class DatabaseError(Exception):
@@ -18,12 +15,12 @@ class DatabaseError(Exception):
 
 class Conflict(WebmapError):
     """The thing changed (or exists) since the caller read it. ``current`` is what is
-    stored now (a ``StoredSite``, or None), ``changed`` the fields that differ."""
+    stored now (a ``repository.StoredSite``, or None), ``changed`` the fields that differ."""
 
     status = 409
     code = "conflict"
 
-    def __init__(self, message: str, current: StoredSite | None = None, changed: list[str] | None = None):
+    def __init__(self, message: str, current: Any = None, changed: list[str] | None = None):
         super().__init__(message)
         self.current = current
         self.changed = changed or []
