@@ -15,7 +15,7 @@ class DatabaseError(Exception):
 
 class Conflict(WebmapError):
     """The thing changed (or exists) since the caller read it. ``current`` is what is
-    stored now (a ``StoredSite``, or None), ``changed`` the fields that differ."""
+    stored now (a ``repository.StoredSite``, or None), ``changed`` the fields that differ."""
 
     status = 409
     code = "conflict"
