@@ -54,7 +54,7 @@ def test_session_cookie_is_httponly_lax_and_secure_over_https(app):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
 
     https = app.test_client()
-    page = https.get("/login", base_url="https://map.example")
+    page = https.get("/login", base_url="https://localhost")  # an allowed host
     assert "Secure" in page.headers["Set-Cookie"]
 
 
