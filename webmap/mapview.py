@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import folium
 from branca.element import MacroElement
-from jinja2 import Template
+from jinja2 import Environment, Template
 from shapely.geometry.base import BaseGeometry
 
 from .basemaps import BASEMAPS
@@ -53,6 +53,37 @@ class _Handles(MacroElement):
         self.groups, self.basemaps, self.outline = groups, basemaps, outline
 
 
+class _ZoomableMap(folium.Map):
+    """Folium's map without the ``<meta name="viewport" ... user-scalable=no>`` its header
+    writes: that second viewport tag disables pinch zoom (WCAG 1.4.4). The page's own
+    viewport tag (templates/base.html) is the only one. The body and script macros are
+    Folium's own; the header keeps its styles and switches."""
+
+    _template = Environment().from_string(
+        """
+        {% macro header(this, kwargs) %}
+            <style>
+                #{{ this.get_name() }} {
+                    position: {{this.position}};
+                    width: {{this.width[0]}}{{this.width[1]}};
+                    height: {{this.height[0]}}{{this.height[1]}};
+                    left: {{this.left[0]}}{{this.left[1]}};
+                    top: {{this.top[0]}}{{this.top[1]}};
+                }
+                .leaflet-container { font-size: {{this.font_size}}; }
+            </style>
+            <script>
+                L_NO_TOUCH = {{ this.global_switches.no_touch|tojson }};
+                L_DISABLE_3D = {{ this.global_switches.disable_3d|tojson }};
+            </script>
+        {% endmacro %}
+        {% macro html(this, kwargs) %}{{ folium_map.html(this, kwargs) }}{% endmacro %}
+        {% macro script(this, kwargs) %}{{ folium_map.script(this, kwargs) }}{% endmacro %}
+        """,
+        globals={"folium_map": folium.Map._template.module},
+    )
+
+
 def _html_for_folium(text: str) -> str:
     """Text for a Folium string that Leaflet shows as HTML: escaped for HTML, and with
     braces as character references so branca's re-templating finds nothing to run."""
@@ -72,7 +103,7 @@ def build_map(
     ``basemap_ids`` and ``lang`` come from settings and the request; every label is
     escaped with ``_html_for_folium`` because Leaflet's layer control shows it as HTML."""
     minx, miny, maxx, maxy = catalogue.boundary.bounds
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None, zoom_snap=0.25)
+    m = _ZoomableMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None, zoom_snap=0.25)
     # Per-map asset lists (Folium's defaults are class-level CDN links shared by every map).
     m.default_js = [("leaflet", leaflet_js)]
     m.default_css = [("leaflet_css", leaflet_css)]
