@@ -12,6 +12,8 @@ from flask import Flask, request
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
+from ..provenance import citation
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
@@ -134,5 +136,6 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=current_lang, default_locale=DEFAULT_LANG)
     app.jinja_env.filters["tr"] = tr
     app.jinja_env.filters["other"] = other
+    app.jinja_env.filters["citation"] = lambda source: tr(citation(source))
     app.jinja_env.globals["html_lang"] = lambda: HTML_LANG[str(get_locale())]
     app.jinja_env.globals["lang"] = lambda: str(get_locale())
