@@ -290,8 +290,10 @@ def plan_json(plan: Plan, req: TripRequest, settings) -> dict:
                 "from_name": {"zh": leg.origin.name_zh, "en": leg.origin.name_en},
                 "to_name": {"zh": leg.destination.name_zh, "en": leg.destination.name_en},
                 "geodesic_m": round(leg.geodesic_m),
-                "road_m_estimate": round(leg.road_m),
-                "minutes_estimate": leg.minutes,
+                "distance_known": leg.known,
+                # Unknown is null, never 0: a reader would take "0.0 km · 0 min" as a fact.
+                "road_m_estimate": round(leg.road_m) if leg.known else None,
+                "minutes_estimate": leg.minutes if leg.known else None,
                 "amap_url": amap_link(leg.origin, leg.destination, plan.mode),
             }
             for leg in plan.legs
@@ -305,6 +307,7 @@ def plan_json(plan: Plan, req: TripRequest, settings) -> dict:
             "end": clock_label(plan.begin, plan.finish),
         },
         "optimised": plan.optimised,
+        "order_changed": plan.optimised and order != [p.id for p in plan.given],
         "given_order_road_m_estimate": round(plan.given_road_m),
         "distance_saved_m": round(plan.saved_m),
         "warnings": plan.warnings,

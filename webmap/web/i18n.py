@@ -110,7 +110,12 @@ def client_messages() -> dict[str, str]:
         "myLocationOption": _("My location"),
         "pickedPoint": _("Point {point}"),
         "townsStreets": _("Towns and streets (approximate)"),
-        "geoFailed": _("Could not get your location ({message})"),
+        # Browser geolocation errors (err.code 1, 3, other) in our words, never err.message.
+        "geoFailed": _("Could not get your location. Try again, or pick the start on the map."),
+        "geoDeniedStart": _(
+            "This page may not use your location. Allow it in the browser, or pick the start on the map."
+        ),
+        "geoTimeoutStart": _("Finding your location took too long. Try again, or pick the start on the map."),
         "loadTrip": _("Load this trip: {title}"),
         "stopsCount": _("{n} stops"),
         "tripTotals": _("{start}–{end} · about {km} km, about {travel} min on the road, {visit} min of visits"),
@@ -123,6 +128,8 @@ def client_messages() -> dict[str, str]:
         "startShort": _("Start point"),
         "endShort": _("End point"),
         "legText": _("{km} km · {min} min"),
+        "legUnknown": _("distance unknown (same approximate point)"),
+        "readingList": _("A reading list, not a route: none of this theme's places is located yet"),
         "navigateLeg": _("Navigate this leg in AMap"),
         "amap": _("AMap"),
         "itinerary": _("Printable itinerary"),
