@@ -187,6 +187,16 @@ class Visit:
     minutes: int
 
 
+@dataclass(frozen=True)
+class Pause:
+    """A break (lunch, a rest) taken after the visit to ``after``."""
+
+    after: Place
+    start: datetime
+    end: datetime
+    minutes: int
+
+
 @dataclass
 class Plan:
     mode: str
@@ -204,6 +214,11 @@ class Plan:
     optimised: bool
     warnings: list[dict] = field(default_factory=list)
     given: list[Place] = field(default_factory=list)  # the stops in the order asked for
+    pauses: list[Pause] = field(default_factory=list)
+
+    @property
+    def pause_minutes(self) -> int:
+        return sum(p.minutes for p in self.pauses)
 
     @property
     def saved_m(self) -> float:
@@ -244,8 +259,15 @@ def plan_trip(
     day: date | None = None,
     optimise: bool = False,
     day_end: time = time(18, 0),
+    pauses: dict[int, int] | None = None,
 ) -> Plan:
-    """Order (optionally), time and total a trip. ``visit_minutes[i]`` belongs to ``stops[i]``."""
+    """Order (optionally), time and total a trip. ``visit_minutes[i]`` belongs to ``stops[i]``;
+    ``pauses[i]`` minutes of break (lunch, a rest) follow the visit to ``stops[i]``, wherever
+    the ordering puts it."""
+    pauses = pauses or {}
+    for m in pauses.values():
+        if not 0 < m <= MAX_VISIT_MINUTES:
+            raise PlanError("pauses", f"a pause lasts 1-{MAX_VISIT_MINUTES} minutes, got {m}")
     if mode not in estimates:
         raise PlanError("mode", f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     if not stops:
@@ -278,6 +300,7 @@ def plan_trip(
 
     legs: list[Leg] = []
     visits: list[Visit] = []
+    breaks: list[Pause] = []
     clock = begin
     for pos, (place, idx) in enumerate(zip(seq, seq_idx, strict=True)):
         if pos > 0:
@@ -291,6 +314,10 @@ def plan_trip(
             stay = minutes_by_stop[idx]
             visits.append(Visit(place, clock, clock + timedelta(minutes=stay), stay))
             clock += timedelta(minutes=stay)
+            if idx in pauses:
+                rest = pauses[idx]
+                breaks.append(Pause(place, clock, clock + timedelta(minutes=rest), rest))
+                clock += timedelta(minutes=rest)
 
     warnings: list[dict] = []
     for v in visits:
@@ -363,6 +390,7 @@ def plan_trip(
         visit_minutes=sum(v.minutes for v in visits),
         given_road_m=given_road,
         given=list(stops),
+        pauses=breaks,
         optimised=optimise,
         warnings=warnings,
     )
