@@ -86,3 +86,15 @@ def test_site_and_trip_pages_speak_to_residents(server, open_page, catalogue, la
         if p := _problems(_page_text(page, lang), lang):
             bad[path] = p
     assert bad == {}, "\n".join(f"{k}: {v}" for k, v in bad.items())
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown", "never"), [("zh", "118.57亿元", "118.57 亿元"), ("en", "CNY 11.857 billion", "100 million")]
+)
+def test_numbers_and_units_read_naturally(server, open_page, lang, shown, never):
+    page, _ = open_page(server, f"/?lang={lang}")
+    figures = page.locator("table.figures").text_content()
+    assert shown in figures and never not in figures
+    page.goto(server.url + f"/sites/hengan-compound-renovation?lang={lang}")
+    facts = page.locator("dl.facts").inner_text()
+    assert ("1197处" if lang == "zh" else "1,197 cases") in facts

@@ -13,10 +13,17 @@ from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
 from ..provenance import citation
+from ..quantities import quantity
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+
+def _unit(unit) -> dict[str, str] | None:
+    if unit is None or isinstance(unit, dict):
+        return unit
+    return {"zh": unit.zh, "en": unit.en}
 
 
 def current_lang() -> str:
@@ -144,5 +151,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["tr"] = tr
     app.jinja_env.filters["other"] = other
     app.jinja_env.filters["citation"] = lambda source: tr(citation(source))
+    app.jinja_env.filters["quantity"] = lambda item, lang=None: quantity(
+        item.value, _unit(item.unit), lang or current_lang()
+    )
     app.jinja_env.globals["html_lang"] = lambda: HTML_LANG[str(get_locale())]
     app.jinja_env.globals["lang"] = lambda: str(get_locale())
