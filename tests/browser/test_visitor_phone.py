@@ -29,3 +29,16 @@ def test_pinch_zoom_is_allowed_on_a_phone(server, open_page):
         cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": fingers(d)})
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     page.wait_for_function("() => window.visualViewport.scale > 1.5", timeout=5_000)
+
+
+def test_site_pages_and_itineraries_do_not_scroll_sideways_on_a_phone(server, open_page, catalogue):
+    page, _ = open_page(server, "/sites/", wait_ready=False, **PHONE)
+    wide = {}
+    trips = page.evaluate("() => fetch('/api/trips').then(r => r.json())")
+    paths = [f"/sites/{sid}" for sid in catalogue.features] + [f"/trip?{t['query']}" for t in trips["trips"]]
+    for path in ["/sites/", *paths]:
+        page.goto(server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide[path] = width
+    assert wide == {}, "these pages scroll sideways at 390 px"
