@@ -8,6 +8,7 @@
   "use strict";
 
   const WebMap = window.WebMap, P = window.WebMapParams, config = WebMap.config, t = WebMap.t;
+  const {$} = window.WebMapIds;
   const state = WebMap.state;  // read only: map.js changes it
   const layerIds = config.layers.map((l) => l.id);
 
@@ -19,11 +20,11 @@
   function selectionQuery() {
     const q = new URLSearchParams();
     P.write(q, "layers", state.layers.size !== layerIds.length ? layerIds.filter((id) => state.layers.has(id)) : null);
-    for (const k of ["theme", "status", "precision", "school", "q"]) P.write(q, k, state[k]);
+    for (const k of P.filters) P.write(q, k, state[k]);
     return P.text(q);
   }
 
-  const links = [...document.querySelectorAll("#export-links a[data-format]")];
+  const links = [...$("exportLinks").querySelectorAll("a[data-format]")];
   links.forEach((a) => a.setAttribute("data-base", a.getAttribute("href")));
   links.forEach((a) => a.addEventListener("click", (ev) => {
     if (a.getAttribute("aria-disabled") === "true") ev.preventDefault();
@@ -37,12 +38,12 @@
       a.setAttribute("href", a.getAttribute("data-base") + (query ? "?" + query : ""));
       if (n) a.removeAttribute("aria-disabled"); else a.setAttribute("aria-disabled", "true");
     });
-    document.getElementById("export-selection").textContent =
+    $("exportSelection").textContent =
       !n ? t("exportNone") : query ? t("exportSome", {n}) : t("exportAll", {n});
   }
 
   /* --- embed snippet --- */
-  const code = document.getElementById("embed-code");
+  const code = $("embedCode");
   const attr = (text) => text.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;")
                              .replace(/>/g, "&gt;");
   function embedUrl() {
@@ -55,10 +56,10 @@
       attr(t("embedTitle")) + '" loading="lazy" allowfullscreen></iframe>';
     const q = new URLSearchParams(window.location.search);
     q.delete("embed");
-    document.getElementById("embed-full-map").setAttribute("href", "?" + q.toString());
+    $("embedFullMap").setAttribute("href", "?" + q.toString());
   }
-  document.getElementById("embed-copy").addEventListener("click", () => {
-    const copied = document.getElementById("embed-copied");
+  $("embedCopy").addEventListener("click", () => {
+    const copied = $("embedCopied");
     code.select();  // selected at once, so Ctrl+C works even if the clipboard API is refused
     copied.textContent = t("copyFailed");
     if (navigator.clipboard && window.isSecureContext) {

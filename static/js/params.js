@@ -5,7 +5,7 @@
  * and optional aliases: older spellings that are still read but never written (export
  * links once wrote themes= where the map writes theme=; the map's spelling won).
  *
- * Classic script (no modules) so the static copy opens from file://. Loaded before map.js.
+ * Classic script (no modules) so the static copy opens from file://. Loaded before the map's parts (templates/map_scripts.html).
  */
 (function () {
   "use strict";
@@ -71,6 +71,9 @@
   /* Commas and colons read better unescaped in a shared link. */
   const text = (q) => q.toString().replace(/%2C/g, ",").replace(/%3A/g, ":");
 
-  window.WebMapParams = {PARAMS, byName, parse, write, owned, text,
-                         exported: PARAMS.filter((p) => p.export).map((p) => p.name)};
+  const exported = PARAMS.filter((p) => p.export).map((p) => p.name);
+  /* The filters written by name from the state (state[name]); layers are written apart
+   * (absent when every layer is shown). Map links and export links both use this list. */
+  const filters = exported.filter((n) => n !== "layers");
+  window.WebMapParams = {PARAMS, byName, parse, write, owned, text, exported, filters};
 })();

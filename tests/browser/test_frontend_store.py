@@ -95,3 +95,21 @@ def test_switching_language_keeps_the_selection(server, open_page, catalogue):
     assert q["lang"] == ["en"] and q["theme"] == [theme] and q["q"] == ["云冈"]
     assert page.locator(f"#f-theme-{theme}").is_checked()
     assert page.locator("#search").input_value() == "云冈"
+
+
+def test_clear_all_renders_once_and_shows_every_site(server, open_page, catalogue):
+    theme = _some_theme(catalogue)
+    layer = sorted({f.properties.layer for f in catalogue.features.values()})[0]
+    page, _ = open_page(server, f"/?theme={theme}&layers={layer}&school=1")
+    page.locator("#filters summary").click()
+    page.evaluate(COUNT_URL_WRITES)
+    before = page.evaluate("WebMap.stats.filterRuns")
+    # One click shows the hidden layers again and clears three filters: one re-render.
+    page.locator("#clear-filters").click()
+    page.wait_for_function("() => window.__urlWrites > 0")
+    assert page.evaluate("WebMap.stats.filterRuns") - before == len(catalogue.features)
+    assert page.evaluate("window.__urlWrites") == 1
+    q = _query(page)
+    assert "theme" not in q and "layers" not in q and "school" not in q
+    assert page.evaluate("WebMap.visibleFeatures().length") == len(catalogue.features)
+    assert page.locator("#facets input:checked").count() == page.evaluate("WebMap.config.layers.length")

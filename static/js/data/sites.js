@@ -1,0 +1,67 @@
+/* Loading the sites: from the API (GeoJSON, or compact columns in cluster mode) or, in a
+ * static copy, from the script that sets window.WEBMAP_SITES. Keeps app.data.byId. */
+(function (app) {
+  "use strict";
+
+  const {$, SEL} = window.WebMapIds, {table, el, getJSON} = window.WebMapUtil;
+  const config = app.config;
+
+  /* Compact features from /api/columns (one array per property; parses several times
+   * faster than GeoJSON at 100,000 sites), as the GeoJSON features the rest expects. */
+  function fromColumns(c) {
+    const features = new Array(c.count);
+    for (let i = 0; i < c.count; i++) {
+      const location = {precision: c.precision[i]};
+      if (c.uncertainty_m[i] !== null) location.uncertainty_m = c.uncertainty_m[i];
+      const properties = {layer: c.layer[i], name: {zh: c.name_zh[i], en: c.name_en[i]}, status: c.status[i],
+                          themes: c.themes[i], location};
+      if (c.school[i] !== null) properties.school_trip = {suitable: c.school[i]};
+      features[i] = {type: "Feature", id: c.id[i], properties,
+                     geometry: c.lon[i] === null ? null : {type: "Point", coordinates: [c.lon[i], c.lat[i]]}};
+    }
+    return {type: "FeatureCollection", features};
+  }
+
+  /* An API URL with query parameters; in cluster mode features come compact. */
+  function api(base, params) {
+    const q = new URLSearchParams(params);
+    if (config.cluster) q.set("compact", "1");
+    return base + "?" + q.toString();
+  }
+
+  // A static copy of the site (`webmap build`) ships the sites as a script that sets
+  // window.WEBMAP_SITES, because browsers refuse fetch() from file:// pages. Search,
+  // nearby and the QR code need the server, so a static copy goes without them.
+  function load() {
+    if (!config.sitesScript) return getJSON(config.sitesUrl).then((d) => (config.cluster ? fromColumns(d) : d));
+    for (const key of ["searchForm", "nearMe", "shareQr", "langSwitch"]) $(key).hidden = true;
+    document.querySelector(SEL.nearby).hidden = true;
+    $("sort").querySelector('option[value="distance"]').remove();
+    return new Promise((resolve, reject) => {
+      const s = el("script", {src: config.sitesScript});
+      s.onload = () => resolve(window.WEBMAP_SITES);
+      s.onerror = () => reject(new Error("could not load " + config.sitesScript));
+      document.head.appendChild(s);
+    });
+  }
+
+  function index(features) {
+    app.data.byId = table();
+    for (const f of features) app.data.byId[f.id] = f;
+  }
+
+  /* Search results by id: rank, matched field and span, and the feature as found (in
+   * cluster mode the list's features are compact; a snippet needs the found text). */
+  function hitsOf(fc) {
+    return new Map(fc.features.map((f, i) => [f.id, Object.assign({rank: i, feature: f}, f.search)]));
+  }
+
+  function showLoadError(err) {
+    const s = $("status");
+    s.textContent = app.i18n.t("loadFailed") + " (" + err.message + ")";
+    s.classList.add("error");
+    document.body.setAttribute("data-state", "error");
+  }
+
+  app.data = {byId: table(), load, index, api, hitsOf, showLoadError};
+})(window.WebMapApp);

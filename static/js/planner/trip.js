@@ -1,0 +1,118 @@
+/* The trip planner's state: the trip in the map's one store (state.trip), its actions,
+ * and the trip's part of the address (?trip=a,b&mode=coach&start=08:30&from=…&to=…
+ * &date=…&visit=a:30&trip_theme=…), so a copied link restores it. The server does all
+ * planning (POST /api/trips/plan, js/planner/plan.js).
+ *
+ * state.trip: {stops: [ids], mode, start: "HH:MM", from, to (anchor id, "lon,lat" or ""),
+ *              date, visit: {id: minutes}, theme: themed trip id, saved: metres the best
+ *              order saved | null}
+ * Keys the actions report: tripStops (the stops or what is planned changed), tripVisit (a
+ * visit length: no list redraw, its input has the focus), tripTimes (start or date: the
+ * "saved" note stays), tripOrdered (the best order came back: already planned).
+ */
+(function (app) {
+  "use strict";
+
+  const P = window.WebMapParams, WebMap = app.WebMap, tr = WebMap.tr;
+
+  // Travel modes come from the page config (config.modes: [{id, label}]) when the server
+  // sends them (the mode menu is then rebuilt from them); otherwise the menu in the template.
+  const configModes = Array.isArray(app.config.modes) && app.config.modes.length ? app.config.modes : null;
+  const MODES = configModes ? Object.fromEntries(configModes.map((m) => [m.id, true])) : {walk: true, coach: true, car: true};
+  function modeOptions() {
+    return configModes && configModes.map((m) => [m.id, m.label && typeof m.label === "object" ? tr(m.label) : String(m.label || m.id)]);
+  }
+
+  const empty = () => ({stops: [], mode: "coach", start: "09:00", from: "", to: "", date: "", visit: {}, theme: "", saved: null});
+  const trip = () => app.store.state.trip;
+  const inTrip = (id) => trip().stops.indexOf(id) >= 0;
+
+  Object.assign(app.actions, {
+    tripReset(s) { s.trip = empty(); return ["tripStops"]; },
+    tripRestored(s, t) { s.trip = Object.assign(empty(), t); return ["tripStops"]; },
+    stopAdded(s, {id, max}) {
+      if (s.trip.stops.indexOf(id) >= 0 || s.trip.stops.length >= max) return [];
+      // A themed trip stays themed when changed: its title and reasons still apply.
+      s.trip.stops.push(id); s.trip.saved = null;
+      return ["tripStops"];
+    },
+    stopRemoved(s, id) {
+      const t = s.trip;
+      t.stops = t.stops.filter((x) => x !== id);
+      delete t.visit[id];
+      t.theme = t.stops.length ? t.theme : "";
+      t.saved = null;
+      return ["tripStops"];
+    },
+    stopMoved(s, {from, to}) {
+      const stops = s.trip.stops;
+      if (to < 0 || to >= stops.length || from === to) return [];
+      stops.splice(to, 0, stops.splice(from, 1)[0]);
+      s.trip.saved = null;
+      return ["tripStops"];
+    },
+    visitSet(s, {id, minutes}) { s.trip.visit[id] = minutes; return ["tripVisit"]; },
+    tripOption(s, {key, value}) {  // mode, from, to
+      s.trip[key] = value; s.trip.saved = null;
+      return ["tripStops"];
+    },
+    tripTime(s, {key, value}) { s.trip[key] = value; return ["tripTimes"]; },  // start, date
+    themeLoaded(s, t) {
+      s.trip = Object.assign(empty(), {stops: t.stops.map((x) => x.site), mode: t.mode, start: t.start_time,
+                                       from: t.start || "", date: s.trip.date, theme: t.id});
+      t.stops.forEach((x) => { if (x.visit_minutes !== undefined) s.trip.visit[x.site] = x.visit_minutes; });
+      return ["tripStops"];
+    },
+    tripCleared(s) { s.trip = Object.assign(empty(), {mode: s.trip.mode, start: s.trip.start, from: s.trip.from,
+                                                      to: s.trip.to, date: s.trip.date}); return ["tripStops"]; },
+    tripOrdered(s, {order, saved}) { s.trip.stops = order.slice(); s.trip.saved = saved; return ["tripOrdered"]; },
+  });
+
+  /* The trip a link holds (stops not on the map, or beyond max, are dropped and named). */
+  function readUrl(byId, max) {
+    const q = new URLSearchParams(window.location.search);
+    const s = empty(), dropped = [];
+    (q.get("trip") || "").split(",").forEach((id) => {
+      if (!id) return;
+      if (byId[id] && byId[id].geometry && s.stops.indexOf(id) < 0 && s.stops.length < max) s.stops.push(id);
+      else dropped.push(id);
+    });
+    if (MODES[q.get("mode")]) s.mode = q.get("mode");
+    if (/^\d\d:\d\d$/.test(q.get("start") || "")) s.start = q.get("start");
+    s.from = q.get("from") || "";
+    s.to = q.get("to") || "";
+    if (/^\d{4}-\d\d-\d\d$/.test(q.get("date") || "")) s.date = q.get("date");
+    (q.get("visit") || "").split(",").forEach((pair) => {
+      const parts = pair.split(":");
+      if (parts.length === 2 && s.stops.indexOf(parts[0]) >= 0 && /^\d+$/.test(parts[1])) s.visit[parts[0]] = +parts[1];
+    });
+    s.theme = q.get("trip_theme") || "";
+    return {trip: s, dropped};
+  }
+
+  function query(s) {
+    const q = new URLSearchParams();
+    q.set("trip", s.stops.join(","));
+    q.set("mode", s.mode);
+    q.set("start", s.start);
+    if (s.from) q.set("from", s.from);
+    if (s.to) q.set("to", s.to);
+    if (s.date) q.set("date", s.date);
+    if (s.theme) q.set("trip_theme", s.theme);
+    const visits = s.stops.filter((id) => s.visit[id] !== undefined).map((id) => id + ":" + s.visit[id]);
+    if (visits.length) q.set("visit", visits.join(","));
+    return q;
+  }
+
+  /* The planner's parameters (js/params.js, owner "planner") into the address; the map's stay. */
+  function writeUrl() {
+    const q = new URLSearchParams(window.location.search);
+    P.owned("planner").forEach((k) => q.delete(k));
+    if (trip().stops.length) query(trip()).forEach((v, k) => q.set(k, v));
+    const text = P.text(q);
+    history.replaceState(null, "", window.location.pathname + (text ? "?" + text : "") + window.location.hash);
+  }
+
+  app.planner = {trip, inTrip, readUrl, writeUrl, modeOptions, book: null, byId: {}, root: null,
+                 maxStops: () => (app.planner.book ? app.planner.book.max_stops : 25)};
+})(window.WebMapApp);
