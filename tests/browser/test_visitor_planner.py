@@ -51,3 +51,25 @@ def test_a_theme_with_no_located_place_is_a_reading_list(server, open_page, cata
     for f in energy:
         link = reading.locator(f'a[href="/sites/{f.id}"]')
         assert link.inner_text() == f.properties.name.zh
+
+
+def test_language_switch_keeps_trip_edits(server, open_page):
+    page, _ = open_page(server, "/?trip=yungang-grottoes,red-memorial-hall,pingquanlu-subdistrict")
+    page.wait_for_selector("#planner[data-ready=true]", state="attached")
+    page.wait_for_function("() => document.getElementById('planner').dataset.planState === 'ok'")
+    page.evaluate("document.getElementById('planner-box').open = true")
+    page.locator('#trip-list li[data-site-id="yungang-grottoes"] button.down').click()
+    edited = "red-memorial-hall,yungang-grottoes,pingquanlu-subdistrict"
+    page.wait_for_function("t => new URLSearchParams(location.search).get('trip') === t", arg=edited)
+    page.locator("#lang-switch").click()
+    page.wait_for_selector("body[data-state=ready]")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.evaluate("new URLSearchParams(location.search).get('trip')") == edited
+
+
+def test_planner_shows_unknown_distance_between_places_on_one_point(server, open_page, catalogue):
+    trip = catalogue.trips.trips["ecology-livelihood"]
+    page, _ = open_page(server, "/?trip=" + ",".join(s.site for s in trip.stops))
+    page.wait_for_function("() => document.getElementById('planner').dataset.planState === 'ok'")
+    schedule = page.locator("#trip-schedule").text_content()
+    assert "距离未知" in schedule and "0.0 公里" not in schedule

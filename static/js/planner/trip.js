@@ -111,6 +111,7 @@
     if (trip().stops.length) query(trip()).forEach((v, k) => q.set(k, v));
     const text = P.text(q);
     history.replaceState(null, "", window.location.pathname + (text ? "?" + text : "") + window.location.hash);
+    app.url.relink();  // the language switch must not lose the trip
   }
 
   app.planner = {trip, inTrip, readUrl, writeUrl, modeOptions, book: null, byId: {}, root: null,
