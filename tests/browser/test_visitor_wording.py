@@ -98,3 +98,23 @@ def test_numbers_and_units_read_naturally(server, open_page, lang, shown, never)
     page.goto(server.url + f"/sites/hengan-compound-renovation?lang={lang}")
     facts = page.locator("dl.facts").inner_text()
     assert ("1197处" if lang == "zh" else "1,197 cases") in facts
+
+
+def test_a_disputed_place_on_the_map_says_so_in_its_popup(serve, open_page, data_copy):
+    import json
+
+    path = data_copy / "sites.geojson"
+    doc = json.loads(path.read_text())
+    f = next(x for x in doc["features"] if x["id"] == "coal-mine-memorial")
+    # An area covering every candidate (docs/data.md: disputed with a wide enough radius).
+    loc = f["properties"]["location"]
+    f["geometry"] = {"type": "Point", "coordinates": [113.05, 40.0]}
+    loc.update(precision="township", uncertainty_m=60_000, box=loc["candidates"][0]["box"])
+    path.write_text(json.dumps(doc, ensure_ascii=False))
+    server = serve(data_copy)
+    page, _ = open_page(server, "/?site=coal-mine-memorial")
+    popup = page.locator('.leaflet-popup-content article[data-site-id="coal-mine-memorial"]')
+    text = popup.inner_text()
+    assert "说法不一" in text
+    for c in loc["candidates"]:
+        assert c["label"]["zh"] in text

@@ -57,6 +57,9 @@ def client_messages() -> dict[str, str]:
         "nothingFound": _("Nothing found for “{q}”. Try fewer words, pinyin (yungang) or initials (ygsk)."),
         "nothingMatches": _("No place matches these filters."),
         "clearAll": _("Clear all"),
+        # The site page's wording (templates/site.html), so both say the same thing.
+        "disputedNote": _("Location to be confirmed: sources disagree on where this place is."),
+        "disputedPlaces": _("The map shows no point for it until one place is confirmed. The places given are:"),
         "approxNote": _(
             "Approximate location ({precision}, within about {km} km): it may be anywhere in the dashed circle."
         ),
