@@ -129,8 +129,27 @@ def test_approximate_stops_are_warned_about_one_by_one():
     a = _place(1, 113.0, 40.0, approximate=True, uncertainty_m=3000)
     b = _place(2, 113.1, 40.0)
     plan = plan_trip([a, b], mode="car", estimates=EST, start_time=time(8), visit_minutes=[10, 10])
-    assert [w.get("stop") for w in plan.warnings] == ["p1"]
+    assert [w.get("stop") for w in plan.warnings if w["code"] == "approximate_stop"] == ["p1"]
     assert "3.0 km" in plan.warnings[0]["en"]
+    # ... and the whole trip says its order and times are estimates, once.
+    assert [w["code"] for w in plan.warnings].count("approximate_order") == 1
+
+
+def test_best_order_keeps_the_given_order_when_nothing_is_shorter():
+    # Free ends: a path and its reverse are the same length; the given order stays.
+    a, b, c = _place(1, 113.0, 40.0), _place(2, 113.1, 40.0), _place(3, 113.2, 40.0)
+    plan = plan_trip([a, b, c], mode="car", estimates=EST, start_time=time(8), visit_minutes=[0, 0, 0], optimise=True)
+    assert [p.id for p in plan.stops] == ["p1", "p2", "p3"]
+    plan = plan_trip([c, b, a], mode="car", estimates=EST, start_time=time(8), visit_minutes=[0, 0, 0], optimise=True)
+    assert [p.id for p in plan.stops] == ["p3", "p2", "p1"]
+
+
+def test_two_places_on_one_proxy_point_have_an_unknown_distance():
+    a = _place(1, 113.0, 40.0, approximate=True, uncertainty_m=3000)
+    b = _place(2, 113.0, 40.0, approximate=True, uncertainty_m=3000)
+    plan = plan_trip([a, b], mode="car", estimates=EST, start_time=time(8), visit_minutes=[10, 10])
+    assert [leg.known for leg in plan.legs] == [False]
+    assert "distance_unknown" in [w["code"] for w in plan.warnings]
 
 
 @pytest.mark.parametrize(

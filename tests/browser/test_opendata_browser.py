@@ -72,7 +72,8 @@ def test_embed_snippet_carries_the_view_and_embed_mode(server, open_page, catalo
     query = parse_qs(urlsplit(src).query)
     assert query["embed"] == ["1"]
     assert query["layers"] == [",".join(x for x in catalogue.layer_ids if x != "parks")]
-    assert "WEBMAP_FRAME_ANCESTORS" in page.locator("#embed-box").inner_text()
+    hint = page.locator("#embed-box").inner_text()  # in words for a resident, not a setting name
+    assert "管理方" in hint and "WEBMAP_FRAME_ANCESTORS" not in hint
     page.locator("#embed-copy").click()
     assert page.locator("#embed-copied").inner_text() != ""  # set synchronously by the click
     assert page.evaluate("document.activeElement.id") == "embed-code"

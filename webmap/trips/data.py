@@ -183,3 +183,27 @@ def _record_of(doc, exc: ValidationError) -> str | None:
             except (AttributeError, IndexError, KeyError, TypeError):
                 return None
     return None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A themed trip's places that cannot be stops (no point yet, or disputed), to read
+    about instead; ``route`` is False when none of the theme's places can be a stop, so the
+    trip is offered as a reading list, not as a route through its theme."""
+
+    sites: list[str]
+    route: bool
+
+
+def reading_for(trip: Trip, features: Mapping[str, SiteFeature]) -> Reading:
+    themed = [f for f in features.values() if trip.theme in f.properties.themes]
+    stoppable = [f for f in themed if f.geometry is not None and not f.properties.location.disputed]
+    return Reading(sites=[f.id for f in themed if f not in stoppable], route=bool(stoppable))
+
+
+READING_NOTE = {
+    "zh": "这个专题的地点都还没有可靠的位置，无法排成一条路线。"
+    "下面列出可以先阅读了解的地点；行程中的站点只是背景参观。",
+    "en": "None of this theme's places has a reliable location yet, so it cannot be a route. Below are the places "
+    "to read about; the trip's stop is a background visit only.",
+}

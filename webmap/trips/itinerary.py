@@ -52,6 +52,8 @@ class TripRequest(BaseModel):
     visit_minutes: Annotated[
         dict[Id, Annotated[int, Field(ge=0, le=MAX_VISIT_MINUTES)]], Field(max_length=MAX_STOPS)
     ] = {}
+    # A break (lunch, a rest) of N minutes after the visit to a stop: {stop id: minutes}.
+    pauses: Annotated[dict[Id, Annotated[int, Field(ge=1, le=MAX_VISIT_MINUTES)]], Field(max_length=MAX_STOPS)] = {}
     optimise: bool = False
     theme: Id | None = None  # a themed trip's id: its title and reasons go on the itinerary
 
@@ -110,9 +112,16 @@ def parse_request(body: Any) -> TripRequest:
 # URL query form: ?trip=a,b&mode=coach&start=08:30&from=gaoshan-town&to=113.1,40.0
 #                  &date=2026-06-01&visit=a:30,b:0&opt=1
 
-QUERY_NAMES = {"stops": "trip", "start_time": "start", "start": "from", "end": "to", "visit_minutes": "visit"}
+QUERY_NAMES = {
+    "stops": "trip",
+    "start_time": "start",
+    "start": "from",
+    "end": "to",
+    "visit_minutes": "visit",
+    "pauses": "pause",
+}
 # "trip_theme", not "theme": on the map page "theme" is the theme filter.
-QUERY_KEYS = {"trip", "mode", "start", "from", "to", "date", "visit", "opt", "trip_theme"}
+QUERY_KEYS = {"trip", "mode", "start", "from", "to", "date", "visit", "pause", "opt", "trip_theme"}
 _MINUTES = re.compile(r"[0-9]{1,5}")
 _POINT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
@@ -133,15 +142,16 @@ def request_from_query(args: Mapping[str, str]) -> TripRequest:
     for key, name in (("from", "start"), ("to", "end")):
         if args.get(key):
             raw[name] = _place_param(args[key])
-    if args.get("visit"):
-        visits: dict[str, Any] = {}
-        for part in args["visit"].split(","):
-            sid, sep, minutes = part.partition(":")
-            # ASCII digits only, at most 5 (int() would take "²" or 4,301 digits and fail).
-            if not sep or not _MINUTES.fullmatch(minutes.strip()):
-                raise PlanError("visit", f"visit must be id:minutes pairs separated by commas, got {part[:100]!r}")
-            visits[sid] = int(minutes)
-        raw["visit_minutes"] = visits
+    for key, name in (("visit", "visit_minutes"), ("pause", "pauses")):
+        if args.get(key):
+            pairs: dict[str, Any] = {}
+            for part in args[key].split(","):
+                sid, sep, minutes = part.partition(":")
+                # ASCII digits only, at most 5 (int() would take "²" or 4,301 digits and fail).
+                if not sep or not _MINUTES.fullmatch(minutes.strip()):
+                    raise PlanError(key, f"{key} must be id:minutes pairs separated by commas, got {part[:100]!r}")
+                pairs[sid] = int(minutes)
+            raw[name] = pairs
     if args.get("opt") not in (None, "", "0", "1"):
         raise PlanError("opt", "opt must be 0 or 1")
     raw["optimise"] = args.get("opt") == "1"
@@ -165,6 +175,8 @@ def query_for(req: TripRequest, order: list[str] | None = None) -> str:
         params["trip_theme"] = req.theme
     if req.visit_minutes:
         params["visit"] = ",".join(f"{k}:{v}" for k, v in req.visit_minutes.items())
+    if req.pauses:
+        params["pause"] = ",".join(f"{k}:{v}" for k, v in req.pauses.items())
     return urlencode(params, safe=",:")
 
 
@@ -210,9 +222,10 @@ def plan_request(req: TripRequest, catalogue: Catalogue, settings) -> Plan:
     if req.theme is not None and (catalogue.trips is None or req.theme not in catalogue.trips.trips):
         raise PlanError("theme", f"theme: no themed trip with id {req.theme!r}")
     places = [_site_place(catalogue, sid, f"stops.{i}") for i, sid in enumerate(req.stops)]
-    extra = sorted(set(req.visit_minutes) - set(req.stops))
-    if extra:
-        raise PlanError(f"visit_minutes.{extra[0]}", f"visit_minutes: {extra[0]!r} is not one of the stops")
+    for name, given in (("visit_minutes", req.visit_minutes), ("pauses", req.pauses)):
+        extra = sorted(set(given) - set(req.stops))
+        if extra:
+            raise PlanError(f"{name}.{extra[0]}", f"{name}: {extra[0]!r} is not one of the stops")
     defaults = catalogue.trips.visit_minutes if catalogue.trips else {}
     minutes = [
         req.visit_minutes.get(sid, defaults.get(catalogue.features[sid].properties.layer, 30)) for sid in req.stops
@@ -229,6 +242,7 @@ def plan_request(req: TripRequest, catalogue: Catalogue, settings) -> Plan:
         day=day,
         optimise=req.optimise,
         day_end=settings.planner_day_end,
+        pauses={req.stops.index(sid): m for sid, m in req.pauses.items()},
     )
 
 
@@ -269,6 +283,14 @@ def amap_link(a: Place, b: Place, mode: str) -> str:
 def plan_json(plan: Plan, req: TripRequest, settings) -> dict:
     est = estimates_from(settings)[plan.mode]
     order = [p.id for p in plan.stops]
+    pauses = {
+        p.after.id: {
+            "start": clock_label(plan.begin, p.start),
+            "end": clock_label(plan.begin, p.end),
+            "minutes": p.minutes,
+        }
+        for p in plan.pauses
+    }
     return {
         "mode": plan.mode,
         "modes": list(MODES),
@@ -285,6 +307,7 @@ def plan_json(plan: Plan, req: TripRequest, settings) -> dict:
                 "arrive_at": v.arrive.isoformat(timespec="minutes"),
                 "depart_at": v.depart.isoformat(timespec="minutes"),
                 "visit_minutes": v.minutes,
+                "pause": pauses.get(v.place.id),
             }
             for v in plan.visits
         ],
@@ -295,8 +318,10 @@ def plan_json(plan: Plan, req: TripRequest, settings) -> dict:
                 "from_name": {"zh": leg.origin.name_zh, "en": leg.origin.name_en},
                 "to_name": {"zh": leg.destination.name_zh, "en": leg.destination.name_en},
                 "geodesic_m": round(leg.geodesic_m),
-                "road_m_estimate": round(leg.road_m),
-                "minutes_estimate": leg.minutes,
+                "distance_known": leg.known,
+                # Unknown is null, never 0: a reader would take "0.0 km · 0 min" as a fact.
+                "road_m_estimate": round(leg.road_m) if leg.known else None,
+                "minutes_estimate": leg.minutes if leg.known else None,
                 "amap_url": amap_link(leg.origin, leg.destination, plan.mode),
             }
             for leg in plan.legs
@@ -305,11 +330,13 @@ def plan_json(plan: Plan, req: TripRequest, settings) -> dict:
             "road_m_estimate": round(plan.road_m),
             "travel_minutes_estimate": plan.travel_minutes,
             "visit_minutes": plan.visit_minutes,
+            "pause_minutes": plan.pause_minutes,
             "total_minutes": plan.total_minutes,
             "start": clock_label(plan.begin, plan.begin),
             "end": clock_label(plan.begin, plan.finish),
         },
         "optimised": plan.optimised,
+        "order_changed": plan.optimised and order != [p.id for p in plan.given],
         "given_order_road_m_estimate": round(plan.given_road_m),
         "distance_saved_m": round(plan.saved_m),
         "warnings": plan.warnings,

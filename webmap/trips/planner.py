@@ -24,6 +24,8 @@ from ..vocab import MODES
 MAX_STOPS = 25
 EXACT_LIMIT = 10
 MAX_VISIT_MINUTES = 24 * 60
+SHORTER_BY_M = 1.0  # an order must save at least this much road to replace the given one
+SAME_POINT_M = 1.0  # two places closer than this stand on one (proxy) point
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -148,11 +150,17 @@ def nearest_neighbour(stops: list[int], dist: list[list[float]], start: int | No
 
 
 def best_order(stops: list[int], dist: list[list[float]], start: int | None, end: int | None) -> list[int]:
+    """The shortest order found; the given order when nothing is shorter by a metre. With a
+    free end, a path and its reverse have the same length: reversing a trip (and ending it
+    where its story begins) for no gain is not an improvement."""
     if len(stops) <= EXACT_LIMIT:
-        return held_karp(stops, dist, start, end)
-    seeds = [list(stops), nearest_neighbour(stops, dist, start)]
-    results = [two_opt(s, dist, start, end) for s in seeds]
-    return min(results, key=lambda o: path_length(o, dist, start, end))
+        found = held_karp(stops, dist, start, end)
+    else:
+        seeds = [list(stops), nearest_neighbour(stops, dist, start)]
+        found = min((two_opt(s, dist, start, end) for s in seeds), key=lambda o: path_length(o, dist, start, end))
+    if path_length(found, dist, start, end) > path_length(stops, dist, start, end) - SHORTER_BY_M:
+        return list(stops)
+    return found
 
 
 # ---------------------------------------------------------------------------
@@ -166,6 +174,9 @@ class Leg:
     geodesic_m: float
     road_m: float  # estimate: geodesic x detour
     minutes: int  # estimate: road distance at the mode's speed
+    # False when two different places stand on one approximate (proxy) point: the distance
+    # between them is unknown, not zero. Such a leg counts 0 in the totals and is flagged.
+    known: bool = True
 
 
 @dataclass(frozen=True)
@@ -173,6 +184,16 @@ class Visit:
     place: Place
     arrive: datetime
     depart: datetime
+    minutes: int
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A break (lunch, a rest) taken after the visit to ``after``."""
+
+    after: Place
+    start: datetime
+    end: datetime
     minutes: int
 
 
@@ -192,6 +213,12 @@ class Plan:
     given_road_m: float
     optimised: bool
     warnings: list[dict] = field(default_factory=list)
+    given: list[Place] = field(default_factory=list)  # the stops in the order asked for
+    pauses: list[Pause] = field(default_factory=list)
+
+    @property
+    def pause_minutes(self) -> int:
+        return sum(p.minutes for p in self.pauses)
 
     @property
     def saved_m(self) -> float:
@@ -232,8 +259,15 @@ def plan_trip(
     day: date | None = None,
     optimise: bool = False,
     day_end: time = time(18, 0),
+    pauses: dict[int, int] | None = None,
 ) -> Plan:
-    """Order (optionally), time and total a trip. ``visit_minutes[i]`` belongs to ``stops[i]``."""
+    """Order (optionally), time and total a trip. ``visit_minutes[i]`` belongs to ``stops[i]``;
+    ``pauses[i]`` minutes of break (lunch, a rest) follow the visit to ``stops[i]``, wherever
+    the ordering puts it."""
+    pauses = pauses or {}
+    for m in pauses.values():
+        if not 0 < m <= MAX_VISIT_MINUTES:
+            raise PlanError("pauses", f"a pause lasts 1-{MAX_VISIT_MINUTES} minutes, got {m}")
     if mode not in estimates:
         raise PlanError("mode", f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     if not stops:
@@ -266,17 +300,24 @@ def plan_trip(
 
     legs: list[Leg] = []
     visits: list[Visit] = []
+    breaks: list[Pause] = []
     clock = begin
     for pos, (place, idx) in enumerate(zip(seq, seq_idx, strict=True)):
         if pos > 0:
             prev = seq_idx[pos - 1]
-            leg = Leg(seq[pos - 1], place, geo[prev][idx], road[prev][idx], travel_minutes(road[prev][idx], est))
+            a = seq[pos - 1]
+            known = not (a.id != place.id and geo[prev][idx] < SAME_POINT_M and (a.approximate or place.approximate))
+            leg = Leg(a, place, geo[prev][idx], road[prev][idx], travel_minutes(road[prev][idx], est), known)
             legs.append(leg)
             clock += timedelta(minutes=leg.minutes)
         if idx is not None and idx < len(stops):
             stay = minutes_by_stop[idx]
             visits.append(Visit(place, clock, clock + timedelta(minutes=stay), stay))
             clock += timedelta(minutes=stay)
+            if idx in pauses:
+                rest = pauses[idx]
+                breaks.append(Pause(place, clock, clock + timedelta(minutes=rest), rest))
+                clock += timedelta(minutes=rest)
 
     warnings: list[dict] = []
     for v in visits:
@@ -291,6 +332,28 @@ def plan_trip(
                     "distances and times to it are rougher still.",
                 }
             )
+    unknown = [leg for leg in legs if not leg.known]
+    for leg in unknown:
+        a, b = leg.origin, leg.destination
+        warnings.append(
+            {
+                "code": "distance_unknown",
+                "zh": f"{a.name_zh} → {b.name_zh}：两处用的是同一个近似位置点，相距多远不知道，"
+                "这一段的路程和时间没有计入。",
+                "en": f"{a.name_en} → {b.name_en}: both stand on one approximate point, so the distance "
+                "between them is unknown and this leg is not counted.",
+            }
+        )
+    if any(p.approximate for p in seq):
+        warnings.append(
+            {
+                "code": "approximate_order",
+                "zh": "部分地点只有近似位置，因此顺序、路程和时间都只是估计"
+                + ("；“最短顺序”也只是按近似位置算出的。" if optimise else "。"),
+                "en": "Some places are only approximately located, so the order, distances and times are estimates"
+                + ("; the “shortest” order is computed from approximate points." if optimise else "."),
+            }
+        )
     for p, which in ((start, "start"), (end, "end")):
         if p is not None and p.approximate:
             warnings.append(
@@ -326,6 +389,8 @@ def plan_trip(
         travel_minutes=sum(leg.minutes for leg in legs),
         visit_minutes=sum(v.minutes for v in visits),
         given_road_m=given_road,
+        given=list(stops),
+        pauses=breaks,
         optimised=optimise,
         warnings=warnings,
     )

@@ -199,8 +199,8 @@ def to_csv(plan: dict) -> bytes:
                     p.get("arrive", ""),
                     p.get("depart", ""),
                     p.get("visit_minutes", ""),
-                    f"{leg['road_m_estimate'] / 1000:.1f}" if leg else "",
-                    leg["minutes_estimate"] if leg else "",
+                    f"{leg['road_m_estimate'] / 1000:.1f}" if leg and leg["distance_known"] else "",
+                    leg["minutes_estimate"] if leg and leg["distance_known"] else "",
                 ]
             )
         )

@@ -12,9 +12,18 @@ from flask import Flask, request
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
+from ..provenance import citation
+from ..quantities import quantity
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+
+def _unit(unit) -> dict[str, str] | None:
+    if unit is None or isinstance(unit, dict):
+        return unit
+    return {"zh": unit.zh, "en": unit.en}
 
 
 def current_lang() -> str:
@@ -48,6 +57,9 @@ def client_messages() -> dict[str, str]:
         "nothingFound": _("Nothing found for “{q}”. Try fewer words, pinyin (yungang) or initials (ygsk)."),
         "nothingMatches": _("No place matches these filters."),
         "clearAll": _("Clear all"),
+        # The site page's wording (templates/site.html), so both say the same thing.
+        "disputedNote": _("Location to be confirmed: sources disagree on where this place is."),
+        "disputedPlaces": _("The map shows no point for it until one place is confirmed. The places given are:"),
         "approxNote": _(
             "Approximate location ({precision}, within about {km} km): it may be anywhere in the dashed circle."
         ),
@@ -108,7 +120,12 @@ def client_messages() -> dict[str, str]:
         "myLocationOption": _("My location"),
         "pickedPoint": _("Point {point}"),
         "townsStreets": _("Towns and streets (approximate)"),
-        "geoFailed": _("Could not get your location ({message})"),
+        # Browser geolocation errors (err.code 1, 3, other) in our words, never err.message.
+        "geoFailed": _("Could not get your location. Try again, or pick the start on the map."),
+        "geoDeniedStart": _(
+            "This page may not use your location. Allow it in the browser, or pick the start on the map."
+        ),
+        "geoTimeoutStart": _("Finding your location took too long. Try again, or pick the start on the map."),
         "loadTrip": _("Load this trip: {title}"),
         "stopsCount": _("{n} stops"),
         "tripTotals": _("{start}–{end} · about {km} km, about {travel} min on the road, {visit} min of visits"),
@@ -121,6 +138,8 @@ def client_messages() -> dict[str, str]:
         "startShort": _("Start point"),
         "endShort": _("End point"),
         "legText": _("{km} km · {min} min"),
+        "legUnknown": _("distance unknown (same approximate point)"),
+        "readingList": _("A reading list, not a route: none of this theme's places is located yet"),
         "navigateLeg": _("Navigate this leg in AMap"),
         "amap": _("AMap"),
         "itinerary": _("Printable itinerary"),
@@ -134,5 +153,9 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=current_lang, default_locale=DEFAULT_LANG)
     app.jinja_env.filters["tr"] = tr
     app.jinja_env.filters["other"] = other
+    app.jinja_env.filters["citation"] = lambda source: tr(citation(source))
+    app.jinja_env.filters["quantity"] = lambda item, lang=None: quantity(
+        item.value, _unit(item.unit), lang or current_lang()
+    )
     app.jinja_env.globals["html_lang"] = lambda: HTML_LANG[str(get_locale())]
     app.jinja_env.globals["lang"] = lambda: str(get_locale())

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from .. import vocab
 from ..formats import MEDIA_TYPES, attachment
 from ..trips import writers
+from ..trips.data import READING_NOTE, reading_for
 from ..trips.itinerary import (
     ESTIMATE_NOTE,
     QUERY_NAMES,
@@ -82,6 +83,7 @@ def themed_trips():
                         for s in t.stops
                     ],
                     "query": _trip_query(t),
+                    **_reading_json(t),
                 }
                 for t in book.trips.values()
             ],
@@ -93,6 +95,23 @@ def themed_trips():
             "day_end": cfg.planner_day_end.strftime("%H:%M"),
         }
     )
+
+
+def _reading_json(t) -> dict:
+    cat = catalogue()
+    reading = reading_for(t, cat.features)
+    return {
+        "route": reading.route,
+        "reading_note": None if reading.route else READING_NOTE,
+        "read": [
+            {
+                "site": sid,
+                "name": cat.features[sid].properties.name.model_dump(),
+                "url": url_for("pages.site", site_id=sid),
+            }
+            for sid in reading.sites
+        ],
+    }
 
 
 def _trip_query(t) -> str:
@@ -154,6 +173,7 @@ def itinerary():
         layers={x.id: x for x in cat.layers},
         themed=themed,
         reasons=reasons,
+        reading=_reading_json(themed) if themed else None,
         svg=overview_svg(cat.boundary, result),
         online=online,
         qr_svg=qr,

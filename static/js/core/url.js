@@ -70,9 +70,17 @@
     const state = app.store.state;
     app.WebMap.stats.urlWrites++;
     history.replaceState(null, "", "?" + stateParams(state).toString());
-    $("langSwitch").href = "?" + stateParams(state, app.lang === "zh" ? "en" : "zh").toString();
+    relink();
     app.share.follow();
     app.emit("url");
+  }
+
+  /* The language switch carries the whole address (map and planner parameters) in the other
+   * language; called after every write of the address, by whichever part wrote it. */
+  function relink() {
+    const q = new URLSearchParams(window.location.search);
+    q.set("lang", app.lang === "zh" ? "en" : "zh");
+    $("langSwitch").href = "?" + q.toString() + window.location.hash;
   }
 
   // The keys a link carries (and "view": the map moved).
@@ -82,5 +90,5 @@
     if (app.store.changedAny(changed, KEYS)) write();
   }
 
-  app.url = {initialState, linkedView, stateParams, write, onChange, baseIds, hasView: params.has("view")};
+  app.url = {initialState, linkedView, stateParams, write, relink, onChange, baseIds, hasView: params.has("view")};
 })(window.WebMapApp);

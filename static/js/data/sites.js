@@ -58,7 +58,7 @@
 
   function showLoadError(err) {
     const s = $("status");
-    s.textContent = app.i18n.t("loadFailed") + " (" + err.message + ")";
+    s.textContent = app.i18n.t("loadFailed");  // never the browser's "Failed to fetch"
     s.classList.add("error");
     document.body.setAttribute("data-state", "error");
   }

@@ -45,7 +45,8 @@
       navigator.geolocation.getCurrentPosition((pos) => {
         setEndpoint(which, pos.coords.longitude.toFixed(6) + "," + pos.coords.latitude.toFixed(6));
       }, (err) => {
-        pl.showError(msg("geoFailed", {message: err.message}));
+        // Our words for the browser's error (its message is English developer text).
+        pl.showError(msg(err.code === 1 ? "geoDeniedStart" : err.code === 3 ? "geoTimeoutStart" : "geoFailed"));
         select.value = pl.trip()[which];
       }, {timeout: 10000});
       return;

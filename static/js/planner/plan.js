@@ -83,7 +83,9 @@
       const time = row.kind === "stop" ? p.arrive + "–" + p.depart : (row.kind === "start" ? t.start : t.end);
       const legCell = el("td", {});
       if (leg) {
-        legCell.append(msg("legText", {km: km(leg.road_m_estimate), min: leg.minutes_estimate}) + " ",
+        // Two places on one approximate point: the distance is unknown, never "0.0 km · 0 min".
+        legCell.append((leg.distance_known === false ? msg("legUnknown")
+                        : msg("legText", {km: km(leg.road_m_estimate), min: leg.minutes_estimate})) + " ",
                        el("a", {href: leg.amap_url, target: "_blank", rel: "noopener noreferrer", title: msg("navigateLeg")},
                           msg("amap")));
       }

@@ -15,13 +15,13 @@
 
   const P = window.WebMapParams, WebMap = app.WebMap, tr = WebMap.tr;
 
-  // Travel modes come from the page config (config.modes: [{id, zh, en}]) when the server
+  // Travel modes come from the page config (config.modes: [{id, label: {zh, en}}]) when the server
   // sends them (the mode menu is then rebuilt from them); otherwise the menu in the template.
   const configModes = Array.isArray(app.config.modes) && app.config.modes.length ? app.config.modes : null;
   const MODES = configModes ? Object.fromEntries(configModes.map((m) => [m.id, true])) : {walk: true, coach: true, car: true};
   function modeOptions() {
-    // Each mode is {id, zh, en} (webmap/vocab.py modes_json): the label in the page's language.
-    return configModes && configModes.map((m) => [m.id, tr({zh: m.zh, en: m.en})]);
+    // Each mode is {id, label: {zh, en}} (webmap/vocab.py modes_json): the label in the page's language.
+    return configModes && configModes.map((m) => [m.id, tr(m.label)]);
   }
 
   const empty = () => ({stops: [], mode: "coach", start: "09:00", from: "", to: "", date: "", visit: {}, theme: "", saved: null});
@@ -112,6 +112,7 @@
     if (trip().stops.length) query(trip()).forEach((v, k) => q.set(k, v));
     const text = P.text(q);
     history.replaceState(null, "", window.location.pathname + (text ? "?" + text : "") + window.location.hash);
+    app.url.relink();  // the language switch must not lose the trip
   }
 
   app.planner = {trip, inTrip, readUrl, writeUrl, modeOptions, book: null, byId: {}, root: null,

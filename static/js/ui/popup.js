@@ -33,8 +33,19 @@
       el("p", {class: "subtitle", lang: lang === "zh" ? "en" : "zh-CN"}, other(p.name)),
       el("p", {class: "meta"}, el("span", {class: "status status-" + p.status}, tr(status)))];
   }
+  /* Disputed locations in words, with the places the sources give (data: location.disputed,
+   * location.candidates[].label), as the site page says them. */
+  function disputedNote(f) {
+    const loc = f.properties.location;
+    if (!loc.disputed) return null;
+    const list = el("ul", {class: "candidates"});
+    (loc.candidates || []).forEach((c) => list.append(el("li", {}, tr(c.label))));
+    return el("div", {class: "disputed-note"}, el("p", {}, el("strong", {class: "disputed"}, t("disputedNote")),
+              " " + t("disputedPlaces")), list);
+  }
   function approxNote(f) {
     const p = f.properties;
+    if (p.location.disputed) return disputedNote(f);
     if (!isApprox(f)) return null;
     return el("p", {class: "approx-note"},
       t("approxNote", {precision: tr(config.vocab.precision[p.location.precision]), km: km(p.location.uncertainty_m)}),
