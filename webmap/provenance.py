@@ -321,4 +321,5 @@ def citation(source: str) -> dict[str, str]:
     for marker, text in CITATIONS:
         if marker in source:
             return text
-    return UNKNOWN_CITATION
+    # A source a steward typed (e.g. "Field survey 2026") is shown as written, not hidden.
+    return {"zh": source, "en": source} if source and source.strip() else UNKNOWN_CITATION

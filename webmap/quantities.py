@@ -38,11 +38,14 @@ def quantity(value: str, unit: dict[str, str] | None, lang: str) -> str:
     if lang == "zh":
         sep = "" if not word or _CJK.match(word) else " "
         return f"{value}{sep}{word}"
+    # The figure as the source gives it stays on the page (figures are quoted exactly);
+    # a reader's form comes first when English writes it differently.
+    exact = f"{value}{unit['zh'] if unit else ''}"
     if plain and word in _SCALED:
         factor, _ = _SCALED[word]
-        return _money(Decimal(value) * factor)
+        return f"{_money(Decimal(value) * factor)} ({exact})"
     about = _ABOUT.match(value or "")
     if about:  # 2000多, 320余: "over 2,000"
-        return f"over {_grouped(Decimal(about.group(1)))} {word}".strip()
+        return f"over {_grouped(Decimal(about.group(1)))} {word}".strip() + f" ({exact})"
     shown = _grouped(Decimal(value)) if plain else value
     return f"{shown} {word}".strip()
