@@ -61,19 +61,9 @@ def load_catalogue(
     if problems:
         raise DataError(problems)
 
-    catalogue = Catalogue(
-        data_dir=data_dir,
-        layers=tuple(sorted(layers, key=lambda x: (x.order, x.id))),
-        themes=tuple(themes),
-        features=features,
-        sites=sites,
-        boundary=boundary,
-        district=district,
-        search_index=search_index,
-        version=source.digest(),
-        trips=trips,
+    return _catalogue(
+        data_dir, layers, themes, features, sites, boundary, district, search_index, source.digest(), trips
     )
-    return catalogue.warm()
 
 
 def _load_sites(
@@ -158,16 +148,20 @@ def _assemble(data_dir: Path, source: Source, problems: list[Problem], store, fr
     trips = load_trips(source, store, layer_ids, theme_ids, problems, boundary)
     if problems:
         raise DataError(problems)
-    catalogue = Catalogue(
+    return _catalogue(data_dir, layers, themes, store, frame, boundary, district, search, version, trips)
+
+
+def _catalogue(data_dir, layers, themes, features, sites, boundary, district, search, version, trips) -> Catalogue:
+    """The one place a Catalogue is put together (from files or from the database)."""
+    return Catalogue(
         data_dir=data_dir,
         layers=tuple(sorted(layers, key=lambda x: (x.order, x.id))),
         themes=tuple(themes),
-        features=store,
-        sites=frame,
+        features=features,
+        sites=sites,
         boundary=boundary,
         district=district,
         search_index=search,
         version=version,
         trips=trips,
-    )
-    return catalogue.warm()
+    ).warm()
