@@ -6,6 +6,7 @@ oversized body is refused before it reaches the app."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import json
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -36,13 +38,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+@contextlib.contextmanager
+def _serving(tmp: Path, *extra: str):
+    """scripts/serve-production on a free port, as an operator starts it; stopped with SIGTERM."""
     port = _free_port()
-    tmp = tmp_path_factory.mktemp("production")
     env = dict(os.environ, PYTHON=sys.executable, WEBMAP_TILES="none", WEBMAP_CACHE_DIR=str(tmp / "cache"))
     proc = subprocess.Popen(
-        [sys.executable, str(SCRIPT), "--port", str(port), "--run-dir", str(tmp / "run")],
+        [sys.executable, str(SCRIPT), "--port", str(port), "--run-dir", str(tmp / "run"), *extra],
         env=env,
         stdout=subprocess.PIPE,
         text=True,
@@ -68,6 +70,12 @@ def stack(tmp_path_factory):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", port))
         s.listen()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    with _serving(tmp_path_factory.mktemp("production")) as port:
+        yield port
 
 
 def _get(port: int, path: str, timeout: float = 5, **kw) -> tuple[http.client.HTTPResponse, bytes]:
@@ -215,3 +223,19 @@ def test_a_body_over_the_limit_gets_413_with_a_json_body(stack):
 def test_a_forged_forwarded_host_does_not_reach_the_app(stack):
     resp, page = _get(stack, "/sites/yungang-grottoes", headers={"X-Forwarded-Host": "evil.example"})
     assert resp.status == 200 and b"evil.example" not in page
+
+
+def _canonical(page: bytes) -> str:
+    return re.search(rb'<link rel="canonical" href="([^"]+)"', page).group(1).decode()
+
+
+def test_only_a_trusted_proxy_can_say_the_visitor_came_over_https(stack, tmp_path):
+    # Untrusted peer: its X-Forwarded-Proto is replaced by nginx's own scheme.
+    _, page = _get(stack, "/sites/yungang-grottoes", headers={"X-Forwarded-Proto": "https"})
+    assert _canonical(page).startswith("http://127.0.0.1:")
+    # Behind a TLS-terminating proxy at 127.0.0.1 (--trusted-proxy): links say https, with the port.
+    with _serving(tmp_path, "--trusted-proxy", "127.0.0.1") as port:
+        _, page = _get(port, "/sites/yungang-grottoes", headers={"X-Forwarded-Proto": "https"})
+        assert _canonical(page) == f"https://127.0.0.1:{port}/sites/yungang-grottoes"
+        _, page = _get(port, "/sites/yungang-grottoes")
+        assert _canonical(page).startswith("http://")
