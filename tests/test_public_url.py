@@ -54,6 +54,14 @@ def test_a_host_that_is_not_allowed_is_a_400(make, path):
         assert client.get("/healthz", headers={"Host": host}).status_code == 200, host
 
 
+def test_a_refused_host_is_explained_in_the_visitor_language(make):
+    client = make()
+    zh = client.get("/?lang=zh", headers=FORGED).get_data(as_text=True)
+    en = client.get("/?lang=en", headers=FORGED).get_data(as_text=True)
+    assert "请从地图的常用链接打开" in zh and "Host" not in zh
+    assert "Please open the map from its usual link" in en
+
+
 def test_every_absolute_url_uses_the_public_url(make):
     client = make(public_url=PUBLIC + "/", allowed_hosts="map.example.org,internal.lan")
     for name, text in _all_absolute_urls(client, "internal.lan").items():

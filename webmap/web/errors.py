@@ -5,6 +5,7 @@ answers its ``OgcError`` subclass in the OGC exception format (webmap/web/ogc.py
 from __future__ import annotations
 
 from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ApiError, WebmapError  # noqa: F401  (ApiError: re-exported)
@@ -32,7 +33,7 @@ def init_app(app: Flask) -> None:
         if request.environ.get(REFUSED_HOST):
             # The host is not echoed: it is the caller's own text.
             raise WebmapError(
-                "This server does not answer for the host named in the request.",
+                _("This address is not one this map answers on. Please open the map from its usual link."),
                 code="host_not_allowed",
                 parameter="Host",
             )
