@@ -142,3 +142,15 @@ def test_the_readme_settings_table_lists_exactly_the_settings():
     prefix = Settings.model_config["env_prefix"]
     fields = {prefix + name.upper() for name in Settings.model_fields}
     assert _readme_settings() == fields
+
+
+def test_every_travel_mode_has_its_speed_and_detour_settings():
+    # vocab.MODES is the one list of modes; the planner reads planner_<mode>_kmh/_detour.
+    from webmap.vocab import MODES
+
+    for mode in MODES:
+        for kind in ("kmh", "detour"):
+            field = Settings.model_fields.get(f"planner_{mode}_{kind}")
+            assert field is not None and field.description, f"mode {mode!r} needs planner_{mode}_{kind}"
+    extra = {n.split("_")[1] for n in Settings.model_fields if n.startswith("planner_") and n.endswith("_kmh")}
+    assert extra == set(MODES)
