@@ -10,132 +10,52 @@ their served form, so loading the catalogue does not check them again
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import secrets
 import sqlite3
 import time
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, insert, select, update
+from sqlalchemy import create_engine, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
 from ..catalogue import (
-    BOUNDARY_FILE,
-    DOCUMENTS,
-    LAYERS_FILE,
-    PHOTOS_DIR,
     SITES_FILE,
-    THEMES_FILE,
     Catalogue,
     DataError,
     Problem,
     SiteContext,
     catalogue_from_served,
     load_catalogue,
-    validate_site,
 )
-from ..catalogue.store import to_geojson
-from ..catalogue.validate import validate_boundary, validate_records
 from ..errors import WebmapError
-from ..schema import Layer, SiteFeature, Theme
 from ..settings import PROJECT_ROOT
-from ..trips.data import TRIPS_FILE, load_trips
 from . import tables as t
-from .errors import Conflict, DatabaseError, Invalid, NotFound
+from .accounts import ROLES, Accounts, Token, User, _check_role  # noqa: F401  (re-exported)
+from .backup import Backups
+from .checks import Checks
+from .engine import BUSY_TIMEOUT_MS, default_url, mask_url  # noqa: F401  (re-exported)
+from .engine import now as _now
+from .engine import reason as _reason
+from .engine import sqlite_events as _sqlite_events
+from .errors import Conflict, DatabaseError, Invalid, NotFound  # noqa: F401  (re-exported)
+from .exchange import Exchange, _DocSource  # noqa: F401  (bench/db_startup.py)
+from .revisions import Revision, StoredSite, _need_comment, _rev_row, _revision, _revision_from, changed_fields  # noqa: F401
 from .tables import dumps
 
-ROLES = ("editor", "steward", "admin")
 STATES = ("published", "pending", "rejected")
-MIN_PASSWORD = 10
-BUSY_TIMEOUT_MS = 10_000
-TOKEN_PREFIX = "wm_"
 _MIGRATE_LOCK = 0x7765626D6170  # any fixed 64-bit number ("webmap")
 # Tests set this to a file name: a save creates "<name>.ready" inside its transaction and
 # waits there, so a test can kill -9 the process mid-save (tests/test_db_crash.py).
 PAUSE_ENV = "WEBMAP_DB_PAUSE_IN_SAVE"
 
 
-@dataclass(frozen=True)
-class StoredSite:
-    id: str
-    revision: int
-    retired: bool
-    feature: dict  # the GeoJSON Feature as written
-
-
-@dataclass(frozen=True)
-class Revision:
-    site_id: str
-    n: int
-    author: str
-    at: datetime
-    comment: str
-    before: dict | None
-    after: dict | None  # None: this revision retired the site
-    state: str  # published | pending | rejected
-    base: int | None = None  # the published revision a proposal was made against
-    decided_by: str | None = None
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class User:
-    name: str
-    role: str
-    disabled: bool
-
-
-@dataclass(frozen=True)
-class Token:
-    id: int
-    user: str
-    label: str
-    created: datetime
-    last_used: datetime | None
-    revoked: datetime | None
-
-
-def mask_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<the database URL>"
-
-
-def default_url() -> str:
-    return f"sqlite:///{PROJECT_ROOT / 'instance' / 'webmap.sqlite3'}"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every time here is UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-def changed_fields(old: dict | None, new: dict | None) -> list[str]:
-    """Which fields differ between two versions of a feature: ``geometry``, ``id`` and
-    each ``properties.<name>`` (``retired`` when one side is retired)."""
-    if old is None or new is None:
-        return [] if old is new else ["retired"]
-    out = [k for k in ("id", "geometry") if old.get(k) != new.get(k)]
-    po, pn = old.get("properties") or {}, new.get("properties") or {}
-    out += [f"properties.{k}" for k in sorted(set(po) | set(pn)) if po.get(k) != pn.get(k)]
-    return out
-
-
-class Repository:
+class Repository(Accounts, Backups, Exchange, Checks):
     """One database. Thread-safe (a connection pool); open one per process."""
 
     def __init__(self, engine: Engine, url: str, data_dir: Path | None = None):
@@ -258,105 +178,6 @@ class Repository:
                 return False  # another process seeded it meanwhile
             self._import(conn, data_dir, cat, author="webmap db init", comment=f"seeded from {data_dir}")
         return True
-
-    # ------------------------------------------------------------------ import / export
-
-    def import_data(self, data_dir: Path | str, *, author: str = "webmap db import") -> dict[str, int]:
-        """Make the published data equal a data folder (validated whole first): changed
-        and new sites get a new revision, sites no longer there are retired, documents
-        are replaced. One transaction; nothing changes when the folder is invalid."""
-        data_dir = Path(data_dir)
-        self.upgrade()
-        cat = load_catalogue(data_dir)
-        with self._write("importing") as conn:
-            return self._import(conn, data_dir, cat, author=author, comment=f"imported from {data_dir}")
-
-    def _import(self, conn: Connection, data_dir: Path, cat: Catalogue, *, author: str, comment: str) -> dict[str, int]:
-        collection = json.loads((data_dir / SITES_FILE).read_text(encoding="utf-8"))
-        raws = collection["features"]
-        collection["features"] = []
-        texts = {name: (data_dir / name).read_text(encoding="utf-8") for name in DOCUMENTS if name != SITES_FILE}
-        texts[SITES_FILE] = json.dumps(collection, ensure_ascii=False)
-        docs_changed = dict(conn.execute(select(t.documents.c.name, t.documents.c.text)).all()) != texts
-        if docs_changed:
-            conn.execute(t.documents.delete())
-            conn.execute(insert(t.documents), [{"name": k, "text": v} for k, v in texts.items()])
-            self._context = None
-
-        existing = {
-            r.id: r
-            for r in conn.execute(select(t.sites.c.id, t.sites.c.revision, t.sites.c.retired, t.sites.c.feature))
-        }
-        last_n = dict(
-            conn.execute(select(t.revisions.c.site_id, func.max(t.revisions.c.n)).group_by(t.revisions.c.site_id)).all()
-        )
-        version = conn.execute(select(t.version.c.n)).scalar_one() + 1  # bumped below if anything changed
-        at = _now()
-        counts = {"added": 0, "changed": 0, "retired": 0, "unchanged": 0}
-        # Free the unique ord values first; then number in file order, the rest after.
-        conn.execute(update(t.sites).values(ord=-t.sites.c.ord - 1))
-        new_rows, new_revs = [], []
-        for i, raw in enumerate(raws):
-            fid = raw["id"]
-            old = existing.pop(fid, None)
-            if old is not None and not old.retired and old.feature == raw:
-                conn.execute(update(t.sites).where(t.sites.c.id == fid).values(ord=i))
-                counts["unchanged"] += 1
-                continue
-            n = last_n.get(fid, 0) + 1
-            served = json.loads(cat.features.geojson_bytes(fid))
-            new_revs.append(_rev_row(fid, n, author, at, comment, old.feature if old else None, raw, "published"))
-            values = {"ord": i, "revision": n, "retired": False, "feature": raw, "served": served, "changed": version}
-            if old is None:
-                new_rows.append({"id": fid, **values})
-                counts["added"] += 1
-            else:
-                conn.execute(update(t.sites).where(t.sites.c.id == fid).values(**values))
-                counts["changed"] += 1
-        for k, (fid, old) in enumerate(sorted(existing.items(), key=lambda kv: kv[0])):
-            values = {"ord": len(raws) + k}
-            if not old.retired:
-                n = last_n.get(fid, 0) + 1
-                new_revs.append(_rev_row(fid, n, author, at, comment, old.feature, None, "published"))
-                values.update(revision=n, retired=True, changed=version)
-                counts["retired"] += 1
-            conn.execute(update(t.sites).where(t.sites.c.id == fid).values(**values))
-        if new_rows:
-            conn.execute(insert(t.sites), new_rows)
-        if new_revs:
-            conn.execute(insert(t.revisions), new_revs)
-        if new_revs or docs_changed:
-            self._bump(conn)
-        self._audit(conn, "import", author, {"from": str(data_dir), **counts})
-        return counts
-
-    def export(self, out_dir: Path | str) -> list[Path]:
-        """Write the published data as a data folder: the documents as imported and
-        sites.geojson with every published, non-retired site in catalogue order, in the
-        shipped files' format (2-space JSON, UTF-8). The same data gives the same bytes."""
-        out_dir = Path(out_dir)
-        with self._read("exporting") as conn:
-            texts = dict(conn.execute(select(t.documents.c.name, t.documents.c.text)).all())
-            features = [
-                r[0]
-                for r in conn.execute(
-                    select(t.sites.c.feature).where(t.sites.c.retired.is_(False)).order_by(t.sites.c.ord)
-                )
-            ]
-        if SITES_FILE not in texts:
-            raise DatabaseError(f"{self.masked} holds no data yet: run `webmap db init`")
-        collection = json.loads(texts.pop(SITES_FILE))
-        collection["features"] = features
-        texts[SITES_FILE] = json.dumps(collection, ensure_ascii=False, indent=2) + "\n"
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name in sorted(texts):
-            path = out_dir / name
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text(texts[name], encoding="utf-8", newline="")
-            os.replace(tmp, path)  # a reader of the folder never sees half a file
-            written.append(path)
-        return written
 
     # ------------------------------------------------------------------ reading
 
@@ -589,381 +410,8 @@ class Repository:
         conn.execute(update(t.version).where(t.version.c.id == 1).values(n=t.version.c.n + 1))
         return conn.execute(select(t.version.c.n).where(t.version.c.id == 1)).scalar_one()
 
-    # ------------------------------------------------------------------ validation
-
-    def _site_context(self) -> SiteContext:
-        """What a site is checked against (layers, themes, outline, photos), from the
-        stored documents; rebuilt when they change (an import)."""
-        with self._read() as conn:
-            texts = dict(conn.execute(select(t.documents.c.name, t.documents.c.text)).all())
-        key = hash(tuple(sorted(texts.items())))
-        if self._context is not None and self._context[0] == key:
-            return self._context[1]
-        if not texts:
-            raise DatabaseError(f"{self.masked} holds no data yet: run `webmap db init`")
-        src, problems = _DocSource(self.masked, texts), []
-        layers = validate_records(src.read(LAYERS_FILE), src.where(LAYERS_FILE), "layers", Layer, problems)
-        themes = validate_records(src.read(THEMES_FILE), src.where(THEMES_FILE), "themes", Theme, problems)
-        boundary = validate_boundary(src.read(BOUNDARY_FILE), src.where(BOUNDARY_FILE), problems)
-        if problems:
-            raise DataError(problems)
-        context = SiteContext.build(
-            "edit", {x.id for x in layers}, {x.id for x in themes}, boundary, self.data_dir / PHOTOS_DIR
-        )
-        self._context = (key, context)
-        return context
-
-    def _validate(self, feature: dict) -> dict:
-        """The loader's check of one site (the one call of ``validate_site`` in webmap.db);
-        returns the site's served form. Raises ``DataError`` naming the field."""
-        return to_geojson(validate_site(feature, self._site_context()))
-
-    def _check_trips(self, conn: Connection, site_id: str, served: dict | None) -> None:
-        """The trips must still load with this change: a stop must exist, be located and
-        not disputed (``trips.data.load_trips``, the loader's own check)."""
-        text = conn.execute(select(t.documents.c.text).where(t.documents.c.name == TRIPS_FILE)).scalar()
-        if text is None or site_id not in text:
-            return
-        problems: list[Problem] = []
-        sites = _TripSites(self, conn, site_id, served)
-        load_trips(_DocSource(self.masked, {TRIPS_FILE: text}), sites, set(), set(), problems)
-        problems = [p for p in problems if f"{site_id!r}" in p.message]
-        if problems:
-            raise DataError(problems)
-
-    # ------------------------------------------------------------------ people
-
-    def add_user(self, name: str, role: str, password: str) -> User:
-        _check_role(role)
-        if not name or len(name) > 200 or name != name.strip():
-            raise Invalid("a user name is 1 to 200 characters, without spaces around it", field="name")
-        if len(password) < MIN_PASSWORD:
-            raise Invalid(f"the password must have at least {MIN_PASSWORD} characters", field="password")
-        with self._write("adding a user") as conn:
-            if conn.execute(select(t.users.c.name).where(t.users.c.name == name)).first():
-                raise Conflict(f"user {name!r} already exists")
-            conn.execute(
-                insert(t.users).values(
-                    name=name, role=role, password_hash=self._hasher.hash(password), disabled=False, created=_now()
-                )
-            )
-            self._audit(conn, "user_added", None, {"name": name, "role": role})
-        return User(name, role, False)
-
-    def users(self) -> list[User]:
-        with self._read() as conn:
-            rows = conn.execute(select(t.users.c.name, t.users.c.role, t.users.c.disabled).order_by(t.users.c.name))
-            return [User(r.name, r.role, bool(r.disabled)) for r in rows]
-
-    def user(self, name: str) -> User | None:
-        with self._read() as conn:
-            r = conn.execute(select(t.users.c.name, t.users.c.role, t.users.c.disabled).where(t.users.c.name == name))
-            r = r.first()
-            return User(r.name, r.role, bool(r.disabled)) if r else None
-
-    def set_role(self, name: str, role: str, *, by: str | None = None) -> User:
-        _check_role(role)
-        return self._change_user(name, "role_changed", by, role=role)
-
-    def disable(self, name: str, *, by: str | None = None, disabled: bool = True) -> User:
-        return self._change_user(name, "user_disabled" if disabled else "user_enabled", by, disabled=disabled)
-
-    def set_password(self, name: str, password: str, *, by: str | None = None) -> User:
-        if len(password) < MIN_PASSWORD:
-            raise Invalid(f"the password must have at least {MIN_PASSWORD} characters", field="password")
-        return self._change_user(name, "password_changed", by, password_hash=self._hasher.hash(password))
-
-    def _change_user(self, name: str, event_name: str, by: str | None, **values) -> User:
-        with self._write("changing a user") as conn:
-            if not conn.execute(update(t.users).where(t.users.c.name == name).values(**values)).rowcount:
-                raise NotFound(f"no user {name!r}", user=name)
-            shown = {k: v for k, v in values.items() if k != "password_hash"}
-            self._audit(conn, event_name, by, {"name": name, **shown})
-            r = conn.execute(select(t.users.c.role, t.users.c.disabled).where(t.users.c.name == name)).one()
-            return User(name, r.role, bool(r.disabled))
-
-    def authenticate(self, name: str, password: str) -> User | None:
-        """The user, if the password is right and the account enabled; else None (the
-        same work is done for an unknown name, so timing does not tell names apart)."""
-        from argon2.exceptions import InvalidHashError, VerificationError
-
-        with self._read() as conn:
-            r = conn.execute(select(t.users).where(t.users.c.name == name)).first()
-        stored = r.password_hash if r else _DUMMY_HASH.get(self._hasher)
-        try:
-            self._hasher.verify(stored, password)
-        except (VerificationError, InvalidHashError):
-            return None
-        if r is None or r.disabled:
-            return None
-        if self._hasher.check_needs_rehash(stored):
-            with self._write("rehashing a password") as conn:
-                conn.execute(
-                    update(t.users).where(t.users.c.name == name).values(password_hash=self._hasher.hash(password))
-                )
-        return User(r.name, r.role, False)
-
-    def create_token(self, user: str, label: str = "") -> str:
-        """A new bearer token for ``user``: returned once, stored only as its SHA-256."""
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        with self._write("creating a token") as conn:
-            if not conn.execute(select(t.users.c.name).where(t.users.c.name == user)).first():
-                raise NotFound(f"no user {user!r}", user=user)
-            conn.execute(insert(t.tokens).values(hash=_token_hash(token), user=user, label=label, created=_now()))
-            self._audit(conn, "token_created", user, {"label": label})
-        return token
-
-    def tokens(self, user: str | None = None) -> list[Token]:
-        with self._read() as conn:
-            q = select(t.tokens).order_by(t.tokens.c.id)
-            if user is not None:
-                q = q.where(t.tokens.c.user == user)
-            return [
-                Token(r.id, r.user, r.label, _aware(r.created), _aware(r.last_used), _aware(r.revoked))
-                for r in conn.execute(q)
-            ]
-
-    def revoke_token(self, token_id: int, *, by: str | None = None) -> Token:
-        with self._write("revoking a token") as conn:
-            q = update(t.tokens).where(t.tokens.c.id == token_id, t.tokens.c.revoked.is_(None)).values(revoked=_now())
-            if not conn.execute(q).rowcount:
-                raise NotFound(f"no active token {token_id}", token=token_id)
-            self._audit(conn, "token_revoked", by, {"token": token_id})
-        return next(x for x in self.tokens() if x.id == token_id)
-
-    def user_for_token(self, token: str) -> User | None:
-        """The token's user (with the user's current role), or None: unknown, revoked,
-        or the user is disabled. Records when the token was last used (once a minute)."""
-        if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX):
-            return None
-        with self._read() as conn:
-            q = (
-                select(t.tokens.c.id, t.tokens.c.last_used, t.users.c.name, t.users.c.role, t.users.c.disabled)
-                .join(t.users, t.users.c.name == t.tokens.c.user)
-                .where(t.tokens.c.hash == _token_hash(token), t.tokens.c.revoked.is_(None))
-            )
-            r = conn.execute(q).first()
-        if r is None or r.disabled:
-            return None
-        now = _now()
-        last = _aware(r.last_used)
-        if last is None or (now - last).total_seconds() > 60:
-            with self._write("recording token use") as conn:
-                conn.execute(update(t.tokens).where(t.tokens.c.id == r.id).values(last_used=now))
-                self._audit(conn, "token_used", r.name, {"token": r.id})
-        return User(r.name, r.role, False)
-
-    def audit(self, event: str, user: str | None, detail: dict) -> None:
-        with self._write("writing the audit log") as conn:
-            self._audit(conn, event, user, detail)
-
-    def _audit(self, conn: Connection, event_name: str, user: str | None, detail: dict) -> None:
-        conn.execute(insert(t.audit).values(at=_now(), event=event_name, user=user, detail=detail))
-
-    def audit_log(self, limit: int = 100) -> list[dict]:
-        with self._read() as conn:
-            q = select(t.audit).order_by(t.audit.c.id.desc()).limit(limit)
-            return [{"at": _aware(r.at), "event": r.event, "user": r.user, "detail": r.detail} for r in conn.execute(q)]
-
-    # ------------------------------------------------------------------ backup
-
-    def backup(self, target: Path | str) -> Path:
-        """An online, consistent copy: SQLite's backup API (writers may go on meanwhile);
-        PostgreSQL: pg_dump in its custom format."""
-        target = Path(target)
-        if target.exists():
-            raise DatabaseError(f"{target} exists; choose a new file name")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if self.is_sqlite:
-            with self._errors("backing up"):
-                raw = self.engine.raw_connection()
-                try:
-                    dest = sqlite3.connect(target)
-                    try:
-                        raw.driver_connection.backup(dest)
-                    finally:
-                        dest.close()
-                finally:
-                    raw.close()
-            return target
-        self._pg_tool("pg_dump", "--format=custom", "--no-owner", f"--file={target}")
-        return target
-
-    def restore(self, source: Path | str) -> dict[str, Any]:
-        """Replace this database with a backup (checked first to be a webmap database)."""
-        source = Path(source)
-        if not source.is_file():
-            raise DatabaseError(f"no backup file {source}")
-        if self.is_sqlite:
-            try:
-                src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-                try:
-                    names = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-                    if not {"sites", "revisions", "version"} <= names:
-                        raise DatabaseError(f"{source} is not a webmap database backup")
-                    with self._errors("restoring"):
-                        raw = self.engine.raw_connection()
-                        try:
-                            src.backup(raw.driver_connection)
-                        finally:
-                            raw.close()
-                finally:
-                    src.close()
-            except sqlite3.DatabaseError as exc:
-                raise DatabaseError(f"{source} is not a webmap database backup ({exc})") from None
-            self.engine.dispose()
-        else:
-            self._pg_tool("pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", str(source))
-        self._context = None
-        self.upgrade()
-        return self.status()
-
-    def _pg_tool(self, tool: str, *args: str) -> None:
-        import shutil
-        import subprocess
-
-        exe = shutil.which(tool) or next(iter(sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{tool}"))), None)
-        if exe is None:
-            raise DatabaseError(f"{tool} is not installed (Debian: postgresql-client)")
-        url = make_url(self.url).set(drivername="postgresql")
-        env = {**os.environ, "PGPASSWORD": url.password or ""}
-        dsn = url.set(password=None).render_as_string(hide_password=False)
-        done = subprocess.run([str(exe), *args, f"--dbname={dsn}"], capture_output=True, text=True, env=env)
-        if done.returncode != 0:
-            raise DatabaseError(f"{tool} failed for {self.masked}: {done.stderr.strip()[-500:]}")
-
 
 # ---------------------------------------------------------------------- helpers
-
-
-class _DummyHash:
-    """A hash to verify against for unknown user names (made once, lazily)."""
-
-    def __init__(self) -> None:
-        self._hash: str | None = None
-
-    def get(self, hasher) -> str:
-        if self._hash is None:
-            self._hash = hasher.hash(secrets.token_hex(16))
-        return self._hash
-
-
-_DUMMY_HASH = _DummyHash()
-
-
-class _DocSource:
-    """The ``catalogue.Source`` over the stored documents."""
-
-    def __init__(self, masked: str, texts: dict[str, str]):
-        self.masked, self.texts = masked, texts
-
-    def where(self, name: str) -> str:
-        return f"{self.masked}#documents/{name}"  # ends with the name: the loader matches on it
-
-    def read(self, name: str) -> Any:
-        if name not in self.texts:
-            raise DataError([Problem(self.where(name), None, None, "document is missing: run `webmap db import`")])
-        return json.loads(self.texts[name])
-
-    def digest(self) -> str:
-        return hashlib.sha256(dumps(self.texts).encode()).hexdigest()[:16]
-
-
-class _TripSites(Mapping):
-    """The sites a trip names, as they would be after one change (for ``load_trips``)."""
-
-    def __init__(self, repo: Repository, conn: Connection, changed_id: str, served: dict | None):
-        self.repo, self.conn, self.changed_id, self.served = repo, conn, changed_id, served
-
-    def __getitem__(self, site_id: str) -> SiteFeature:
-        if site_id == self.changed_id:
-            if self.served is None:
-                raise KeyError(site_id)
-            return SiteFeature.model_validate(self.served)
-        row = self.conn.execute(select(t.sites.c.served, t.sites.c.retired).where(t.sites.c.id == site_id)).first()
-        if row is None or row.retired:
-            raise KeyError(site_id)
-        return SiteFeature.model_validate(row.served)
-
-    def __iter__(self):
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-
-def _sqlite_events(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
-        cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA foreign_keys = ON")
-        mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode != "wal":
-            try:
-                cur.execute("PRAGMA journal_mode = WAL")
-            except sqlite3.OperationalError:
-                pass  # a read-only file: reads still work, writes say why they cannot
-        cur.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable against a crash of the process
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):
-        write = conn.get_execution_options().get("webmap_write")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-
-def _reason(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    text = " ".join(str(orig).split()) or type(orig).__name__
-    hints = {
-        "readonly": " (the database file or its folder is read-only for this user)",
-        "disk is full": " (no space left for the database)",
-        "database is locked": " (another process holds the database; try again)",
-        "unable to open": " (the file or its folder cannot be opened)",
-    }
-    return text + next((h for k, h in hints.items() if k in text), "")
-
-
-def _need_comment(comment: str, field: str = "comment") -> None:
-    if not isinstance(comment, str) or not comment.strip():
-        raise Invalid(f"a short {field} saying why is required", field=field)
-    if len(comment) > 2000:
-        raise Invalid(f"the {field} is longer than 2000 characters", field=field)
-
-
-def _check_role(role: str) -> None:
-    if role not in ROLES:
-        raise Invalid(f"unknown role {role!r}; use {', '.join(ROLES)}", field="role", allowed=list(ROLES))
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _rev_row(site_id, n, author, at, comment, before, after, state, base=None) -> dict[str, Any]:
-    return {
-        "site_id": site_id,
-        "n": n,
-        "author": author,
-        "at": at,
-        "comment": comment,
-        "before": before,
-        "after": after,
-        "state": state,
-        "base": base,
-    }
-
-
-def _revision_from(row: dict[str, Any]) -> Revision:
-    return Revision(**row)
-
-
-def _revision(r) -> Revision:
-    return Revision(
-        r.site_id, r.n, r.author, _aware(r.at), r.comment, r.before, r.after, r.state, r.base, r.decided_by, r.reason
-    )
 
 
 def _pause_if_asked() -> None:
