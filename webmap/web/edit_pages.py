@@ -1,0 +1,222 @@
+"""The HTML pages of editing: a site's public history, field by field in the page's
+language, and the edit form for signed-in editors. Routes on the ``edit`` blueprint."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from .. import vocab
+from ..history import diff
+from . import catalogue
+from .auth import AuthError, check_role, repository
+from .edit import MAX_COMMENT, _publishes, bp, replace_site
+from .errors import ApiError
+
+# ---------------------------------------------------------------------------
+# The public history page: what changed, field by field, in the page's language
+
+
+def _field_labels() -> dict[str, str]:
+    return {
+        "geometry": _("Point on the map"),
+        "properties.layer": _("Layer"),
+        "properties.name": _("Name"),
+        "properties.summary": _("Summary"),
+        "properties.details": _("Details"),
+        "properties.facts": _("Facts"),
+        "properties.status": _("Status"),
+        "properties.themes": _("Themes"),
+        "properties.school_trip": _("For school trips"),
+        "properties.location": _("Location"),
+        "properties.photos": _("Photos"),
+        "properties.article_section": _("Article section"),
+        "properties.name_note": _("Note on the name"),
+    }
+
+
+def readable(change: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    """One diff line for people: the field's name in the page's language (and which
+    language's text changed), the values as text."""
+    field = change["field"]
+    head = next((k for k in sorted(labels, key=len, reverse=True) if field == k or field.startswith(k + ".")), None)
+    rest = field[len(head) + 1 :].split(".") if head and field != head else []
+    lang = {"zh": "中文", "en": "English"}.get(rest[-1]) if rest else None
+    if lang:
+        rest = rest[:-1]
+    label = labels[head] if head else field
+    if rest:
+        label = f"{label} · {'.'.join(rest)}"
+
+    def text(value: Any) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        return json.dumps(value, ensure_ascii=False)
+
+    return {"label": label, "lang": lang, "before": text(change["before"]), "after": text(change["after"])}
+
+
+@bp.app_template_global("last_revision")
+def last_revision(site_id: str):
+    """The newest published revision of a site, for "last updated" (None when read-only)."""
+    repo = repository()
+    if repo is None:
+        return None
+    published = [r for r in repo.history(site_id) if r.state == "published"]
+    return published[-1] if published else None
+
+
+@bp.get("/sites/<site_id>/history")
+def history_page(site_id: str):
+    cat = catalogue()
+    feature = cat.features.get(site_id)
+    if feature is None:
+        abort(404, description=_("No place with the id “%(id)s”.", id=site_id))
+    repo = repository()
+    revisions = [r for r in repo.history(site_id) if r.state == "published"] if repo is not None else []
+    labels = _field_labels()
+    rows = [
+        {"rev": r, "changes": [readable(c, labels) for c in diff(r.before, r.after)]}
+        for r in sorted(revisions, key=lambda r: r.n, reverse=True)
+    ]
+    return render_template("history.html", f=feature, p=feature.properties, rows=rows)
+
+
+# ---------------------------------------------------------------------------
+# The edit form on the site page (no script: a plain form, CSRF-checked like every write)
+
+# Form field → the data contract's field, as the validator names it.
+FORM_FIELDS = {
+    "summary_zh": "properties.summary.zh",
+    "summary_en": "properties.summary.en",
+    "status": "properties.status",
+    "precision": "properties.location.precision",
+    "location_source": "properties.location.source",
+    "uncertainty_m": "properties.location.uncertainty_m",
+    "lon": "geometry",
+    "lat": "geometry",
+    "comment": "comment",
+}
+
+
+def _form_values(feature: dict) -> dict[str, str]:
+    p, loc = feature["properties"], feature["properties"]["location"]
+    coords = (feature.get("geometry") or {}).get("coordinates") or ("", "")
+    unc = loc.get("uncertainty_m")
+    return {
+        "summary_zh": p["summary"]["zh"],
+        "summary_en": p["summary"]["en"],
+        "status": p["status"],
+        "precision": loc["precision"],
+        "location_source": loc["source"],
+        "uncertainty_m": "" if unc is None else f"{unc:g}",
+        "lon": str(coords[0]),
+        "lat": str(coords[1]),
+        "comment": "",
+    }
+
+
+def _number(value: str, name: str, errors: dict[str, str]) -> float | None:
+    if not value.strip():
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        errors[name] = _("Enter a number.")
+        return None
+
+
+def _feature_from_form(current: dict, form, errors: dict[str, str]) -> dict:
+    feature = json.loads(json.dumps(current))
+    p = feature["properties"]
+    p["summary"] = {"zh": form.get("summary_zh", ""), "en": form.get("summary_en", "")}
+    p["status"] = form.get("status", "")
+    loc = p["location"]
+    loc["precision"] = form.get("precision", "")
+    loc["source"] = form.get("location_source", "")
+    unc = _number(form.get("uncertainty_m", ""), "uncertainty_m", errors)
+    if unc is None:
+        loc.pop("uncertainty_m", None)
+    else:
+        loc["uncertainty_m"] = unc
+    lon, lat = _number(form.get("lon", ""), "lon", errors), _number(form.get("lat", ""), "lat", errors)
+    if lon is None and lat is None:
+        feature["geometry"] = None
+    elif lon is None or lat is None:
+        errors["lon" if lon is None else "lat"] = _("Give both longitude and latitude, or neither.")
+    else:
+        feature["geometry"] = {"type": "Point", "coordinates": [lon, lat]}
+    return feature
+
+
+def _problems_by_field(problems: list[dict[str, Any]]) -> tuple[dict[str, str], list[str]]:
+    """The validator's problems next to the form field they are about; the rest on top."""
+    by_field: dict[str, str] = {}
+    other: list[str] = []
+    for problem in problems:
+        where = problem.get("field") or ""
+        names = [n for n, f in FORM_FIELDS.items() if where and (where + ".").startswith(f + ".")]
+        if names:
+            by_field.setdefault(names[0], problem["message"])
+        else:
+            other.append(f"{where}: {problem['message']}" if where else problem["message"])
+    return by_field, other
+
+
+@bp.route("/sites/<site_id>/edit", methods=["GET", "POST"])
+def edit_page(site_id: str):
+    try:
+        who = check_role("editor")
+    except AuthError:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?"), lang=request.args.get("lang")))
+    stored = repository().site(site_id)
+    if stored is None or stored.retired:
+        abort(404, description=_("No place with the id “%(id)s”.", id=site_id))
+    values, errors, notes, status = _form_values(stored.feature), {}, [], 200
+    revision = stored.revision
+    if request.method == "POST":
+        values = {k: request.form.get(k, "") for k in FORM_FIELDS}
+        revision = int(request.form.get("revision", "0") or 0) if request.form.get("revision", "").isdigit() else 0
+        feature = _feature_from_form(stored.feature, request.form, errors)
+        comment = values["comment"].strip()
+        if not comment:
+            errors["comment"] = _("Say briefly why you make this change.")
+        elif len(comment) > MAX_COMMENT:
+            errors["comment"] = _("At most %(n)s characters.", n=MAX_COMMENT)
+        if not errors:
+            try:
+                rev = replace_site(who, site_id, feature, comment, revision)
+            except ApiError as exc:
+                if exc.status == 412:
+                    changed = ", ".join(exc.detail.get("changed") or [])
+                    message = _("Someone changed this place since you opened the form (%(fields)s).", fields=changed)
+                    notes.append(message + " " + _("Check the fields and save again to keep your version."))
+                    revision = exc.detail.get("current_revision") or revision
+                elif exc.detail.get("problems"):
+                    errors, notes = _problems_by_field(exc.detail["problems"])
+                else:
+                    notes.append(exc.message)
+            else:
+                lang = request.args.get("lang")
+                if rev.state == "published":
+                    return redirect(url_for("pages.site", site_id=site_id, lang=lang))
+                return redirect(url_for("pages.site", site_id=site_id, lang=lang, proposed=rev.n))
+        status = 400
+    cat = catalogue()
+    return (
+        render_template(
+            "edit.html",
+            f=cat.features[site_id] if site_id in cat.features else None,
+            site_id=site_id,
+            values=values,
+            errors=errors,
+            notes=notes,
+            revision=revision,
+            vocab=vocab.as_json(),
+            publishes=_publishes(who),
+        ),
+        status,
+    )
