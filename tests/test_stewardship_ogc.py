@@ -91,6 +91,28 @@ def test_owslib_creates_replaces_and_deletes_and_gdal_reads_it_back(editable, ow
     assert db.repo.site("owslib-place").retired
 
 
+def test_a_qgis_delete_without_a_body_takes_its_comment_from_the_session_header(editable):
+    """QGIS deletes with no body and no per-edit query string; a steward sets the header
+    X-Webmap-Comment once in the connection dialog. Without any comment nothing changes."""
+    server, db = editable
+    fresh = copy.deepcopy(db.repo.site(SITE).feature)
+    fresh["id"] = "qgis-place"
+    fresh["properties"]["comment"] = "added in QGIS"
+    items = f"{server.url}/ogc/collections/heritage/items"
+    assert call("POST", items, fresh, headers=bearer(db.tokens["stew"]))[0] == 201
+
+    status, _, body = call("DELETE", f"{items}/qgis-place", headers=bearer(db.tokens["stew"]))
+    assert status == 400 and json.loads(body)["field"] == "comment"
+    assert not db.repo.site("qgis-place").retired
+
+    said = "QGIS 里合并了重复的点"  # sent as UTF-8 bytes, as QGIS sends it
+    header = {"X-Webmap-Comment": said.encode().decode("latin-1")}
+    status, _, _ = call("DELETE", f"{items}/qgis-place", headers=bearer(db.tokens["stew"], **header))
+    assert status == 204
+    assert db.repo.site("qgis-place").retired
+    assert db.repo.history("qgis-place")[-1].comment == said
+
+
 def test_options_tells_each_caller_what_it_may_do(editable):
     server, db = editable
     items = f"{server.url}/ogc/collections/sites/items"

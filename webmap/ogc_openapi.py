@@ -178,7 +178,14 @@ def _add_write_operations(doc: dict[str, Any], collection_param: dict[str, Any])
         "name": "comment",
         "in": "query",
         "required": False,
-        "description": "Why (required: here or in properties.comment)",
+        "description": "Why (required: here, in properties.comment or in the X-Webmap-Comment header)",
+        "schema": {"type": "string"},
+    }
+    comment_header = {
+        "name": "X-Webmap-Comment",
+        "in": "header",
+        "required": False,
+        "description": "Why, for clients that cannot send a body or a query string (QGIS's DELETE); UTF-8",
         "schema": {"type": "string"},
     }
     body = {"required": True, "content": {GEOJSON: {"schema": {"type": "object"}}}}
@@ -195,7 +202,7 @@ def _add_write_operations(doc: dict[str, Any], collection_param: dict[str, Any])
         "summary": "Add a feature",
         "operationId": "createFeature",
         "security": security,
-        "parameters": [collection_param, comment],
+        "parameters": [collection_param, comment, comment_header],
         "requestBody": body,
         "responses": {"201": {"description": "Created; Location names it"}, **proposal, **refused},
     }
@@ -209,7 +216,7 @@ def _add_write_operations(doc: dict[str, Any], collection_param: dict[str, Any])
             "summary": summary,
             "operationId": op,
             "security": security,
-            "parameters": [collection_param, feature_id, if_match, comment],
+            "parameters": [collection_param, feature_id, if_match, comment, comment_header],
             "responses": {
                 "204": {"description": "Done"},
                 **({} if method == "delete" else proposal),

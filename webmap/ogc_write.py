@@ -10,8 +10,10 @@ A client may send a site in either of two shapes:
   derived for reading (``layer_zh``, ``status_en``, ``facts_zh``, ``photo_count``, ``url``)
   are ignored on the way in.
 
-``comment`` (why: required for every change) comes from ``properties.comment`` or the
-``comment`` query parameter.
+``comment`` (why: required for every change) comes from ``properties.comment``, the
+``comment`` query parameter or the ``X-Webmap-Comment`` header (in that order). QGIS
+sends a DELETE with no body and cannot add a query parameter per edit, but its
+connection dialog can send a fixed header for the editing session.
 """
 
 from __future__ import annotations
@@ -138,10 +140,15 @@ def _geometry(body: dict, fallback: Any) -> Any:
     return body["geometry"] if "geometry" in body else fallback
 
 
-def comment_of(body: Any, query_comment: str | None) -> str | None:
+COMMENT_HEADER = "X-Webmap-Comment"
+
+
+def comment_of(body: Any, query_comment: str | None, header_comment: str | None = None) -> str | None:
     props = body.get("properties") if isinstance(body, dict) else None
-    value = props.get("comment") if isinstance(props, dict) else None
-    return value if isinstance(value, str) and value.strip() else query_comment
+    for value in (props.get("comment") if isinstance(props, dict) else None, query_comment, header_comment):
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
 
 
 def for_create(body: Any, collection: str | None) -> dict[str, Any]:

@@ -183,9 +183,12 @@ def _do_write(cid: str, fid: str | None) -> Response:
     api._check_collection(cid)
     layer = None if cid == ALL_SITES else cid
     body = request.get_json(force=True, silent=True) if request.method != "DELETE" else {}
-    comment = ogc_write.comment_of(body, request.args.get("comment"))
-    if not comment or not comment.strip():
-        raise ogc_write.WriteError("say why: properties.comment or the comment query parameter", "comment")
+    comment = ogc_write.comment_of(body, request.args.get("comment"), _header_comment())
+    if not comment:
+        raise ogc_write.WriteError(
+            f"say why: properties.comment, the comment query parameter or the {ogc_write.COMMENT_HEADER} header",
+            "comment",
+        )
     comment = edit.comment_from({"comment": comment})
     base = url_for("ogc.landing", _external=True).rstrip("/")
 
@@ -209,6 +212,18 @@ def _do_write(cid: str, fid: str | None) -> Response:
         feature = ogc_write.for_patch(body, stored.feature, fid, layer)
     rev = edit.replace_site(who, fid, feature, comment, expected)
     return _saved(rev, 204)
+
+
+def _header_comment() -> str | None:
+    """The ``X-Webmap-Comment`` header as the client wrote it: HTTP headers arrive as
+    latin-1, and QGIS (like most clients) sends a Chinese comment as UTF-8 bytes."""
+    value = request.headers.get(ogc_write.COMMENT_HEADER)
+    if value is None:
+        return None
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
 
 
 def _saved(rev, status: int, headers: dict[str, str] | None = None) -> Response:
