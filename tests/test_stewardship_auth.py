@@ -73,6 +73,24 @@ def test_wrong_password_is_refused_and_the_account_is_throttled(app):
     sign_in(other, "ed")
 
 
+def test_the_account_throttle_is_shared_by_every_worker_and_said_in_the_page_language(app, tmp_path, db):
+    """Two server processes on one database (as gunicorn's workers): failed sign-ins made
+    through either count together, so a guesser gains nothing by being spread across them."""
+    other = create_app(load_settings(tiles="none", cache_dir=tmp_path / "cache2", database_url=db.url))
+    for n in range(5):
+        client = (app if n % 2 else other).test_client()
+        token = csrf_from(client.get("/login").get_data(as_text=True))
+        resp = client.post("/login", data={"name": "Stew ", "password": "wrong", "csrf_token": token})
+        assert resp.status_code == 401
+    for worker, lang, said in ((app, "zh", "尝试次数太多"), (other, "en", "Too many attempts")):
+        client = worker.test_client()
+        token = csrf_from(client.get("/login").get_data(as_text=True))
+        resp = client.post(f"/login?lang={lang}", data={"name": "stew", "password": PASSWORD, "csrf_token": token})
+        assert resp.status_code == 429
+        page = resp.get_data(as_text=True)
+        assert said in page and "per 10 minute" not in page
+
+
 def test_the_address_is_throttled_too(app):
     client = app.test_client()
     token = csrf_from(client.get("/login").get_data(as_text=True))

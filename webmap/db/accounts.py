@@ -169,6 +169,14 @@ class Accounts:
     def _audit(self, conn: Connection, event_name: str, user: str | None, detail: dict) -> None:
         conn.execute(insert(t.audit).values(at=_now(), event=event_name, user=user, detail=detail))
 
+    def failed_sign_ins(self, account: str, since: datetime) -> int:
+        """Failed sign-ins to ``account`` (any case) since ``since``, from the audit log: a
+        count every worker process and every restart shares, unlike an in-memory limiter."""
+        key = account.strip().casefold()
+        with self._read() as conn:
+            q = select(t.audit.c.detail).where(t.audit.c.event == "sign_in_failed", t.audit.c.at >= since)
+            return sum(1 for (detail,) in conn.execute(q) if str(detail.get("account", "")).casefold() == key)
+
     def audit_log(self, limit: int = 100) -> list[dict]:
         with self._read() as conn:
             q = select(t.audit).order_by(t.audit.c.id.desc()).limit(limit)

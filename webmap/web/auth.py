@@ -7,8 +7,9 @@
 - Every write made with the session cookie needs the CSRF token: a form field
   ``csrf_token`` or, for JSON, the header ``X-CSRFToken`` (the page has it in
   ``<meta name="csrf-token">``). Checked before any view runs, so no write route can forget.
-- Sign-in is throttled per address and per account (Flask-Limiter, in-process memory: with
-  several worker processes each keeps its own count).
+- Sign-in is throttled per account from the audit log's failed sign-ins (one count shared
+  by every worker and kept across restarts), and per address by Flask-Limiter (in-process
+  memory: a first line against floods, counted by each worker on its own).
 - Sign-ins, failed sign-ins and token use go to the repository's audit log.
 
 Roles are ordered: editor < steward < admin; ``require_role("steward")`` lets stewards and
@@ -18,6 +19,7 @@ admins through. The stored accounts live in the repository (webmap/db/), not her
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -38,9 +40,11 @@ bp = Blueprint("auth", __name__)
 
 ROLES = ("editor", "steward", "admin")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Throttles on POST /login. Per account counts failed sign-ins only, so a person who
-# signs in is never locked out by their own success; per address counts every attempt.
-LOGIN_PER_ACCOUNT = "5 per 10 minutes"
+# Throttles on POST /login. Per account counts failed sign-ins only (in the database), so
+# a person who signs in is never locked out by their own success; per address counts
+# every attempt (Flask-Limiter).
+LOGIN_FAILURES_PER_ACCOUNT = 5
+LOGIN_WINDOW = timedelta(minutes=10)
 LOGIN_PER_ADDRESS = "20 per 10 minutes"
 
 csrf = CSRFProtect()
@@ -178,10 +182,6 @@ class LogoutForm(FlaskForm):
     pass
 
 
-def _account_key() -> str:
-    return "account:" + (request.form.get("name") or "").strip().casefold()
-
-
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never redirect a sign-in to another host."""
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
@@ -199,6 +199,9 @@ def login():  # throttled in init_app
     if request.method == "POST":
         if form.validate_on_submit():  # includes the CSRF token
             name = form.name.data.strip()
+            since = datetime.now(UTC) - LOGIN_WINDOW
+            if repo.failed_sign_ins(name, since) >= LOGIN_FAILURES_PER_ACCOUNT:
+                abort(429)  # even with the right password: the guesser must not learn it
             user = repo.authenticate(name, form.password.data)
             if user is not None:
                 login_user(Account(user))
@@ -264,9 +267,6 @@ def init_app(app: Flask) -> None:
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[])
     app.extensions["webmap.limiter"] = limiter
     view = app.view_functions["auth.login"]
-    view = limiter.limit(
-        LOGIN_PER_ACCOUNT, methods=["POST"], key_func=_account_key, deduct_when=lambda resp: resp.status_code == 401
-    )(view)
     app.view_functions["auth.login"] = limiter.limit(LOGIN_PER_ADDRESS, methods=["POST"])(view)
 
 
