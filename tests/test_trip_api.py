@@ -4,7 +4,9 @@ independent readers, and the itinerary page."""
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -258,3 +260,17 @@ def test_itinerary_page_lists_every_stop_with_times_notes_and_a_qr_code(client, 
 def test_itinerary_with_bad_query_is_a_400_page(client):
     r = client.get("/trip?trip=shilihe-forest-park")
     assert r.status_code == 400 and "no known location" in r.get_data(as_text=True)
+
+
+def test_the_itinerary_keeps_the_page_language_it_was_opened_in(client):
+    """Opened from the English map (the planner adds lang=en), the itinerary is not a 400,
+    and its way back to the map stays in English; without lang it goes back in Chinese."""
+    query = client.get("/api/trips").get_json()["trips"][0]["query"]
+    page = client.get(f"/trip?{query}&lang=en")
+    assert page.status_code == 200
+    back = re.search(r'<nav class="crumbs[^"]*"><a href="([^"]+)"', page.get_data(as_text=True)).group(1)
+    assert html.unescape(back) == f"/?{query}&lang=en"
+    page = client.get(f"/trip?{query}").get_data(as_text=True)
+    back = re.search(r'<nav class="crumbs[^"]*"><a href="([^"]+)"', page).group(1)
+    assert html.unescape(back) == f"/?{query}"
+    assert client.get(f"/api/trips/export.gpx?{query}&lang=en").status_code == 200

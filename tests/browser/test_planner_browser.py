@@ -105,6 +105,20 @@ def test_build_reorder_reload_and_print(server, open_page, catalogue, tmp_path):
         assert flat(name.en) in text, name.en
 
 
+def test_a_trip_planned_in_english_opens_its_itinerary_and_comes_back_in_english(server, open_page):
+    """Map (English) → itinerary → "Edit on the map": the language and the trip survive both ways."""
+    stops = "gaotun-party-branch-site,red-memorial-hall"
+    page, _ = open_page(server, f"/?lang=en&trip={stops}")
+    page.wait_for_selector("#planner[data-ready=true]", state="attached")
+    _wait_planned(page, stops.split(","))
+    page.locator("#trip-itinerary-link").click()
+    page.wait_for_selector(".itinerary")
+    page.locator("nav.crumbs a").click()
+    page.wait_for_selector("html[lang=en] body[data-state=ready]")
+    _wait_planned(page, stops.split(","))
+    assert page.locator("#lang-switch").inner_text() == "中文"
+
+
 def test_best_order_shows_distance_saved(server, open_page):
     zigzag = "yungang-grottoes,gaotun-party-branch-site,gaotun-community,red-memorial-hall"
     page, _ = open_page(server, "/?trip=" + zigzag)

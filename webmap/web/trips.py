@@ -27,6 +27,7 @@ from ..trips.planner import MAX_STOPS, PlanError, estimates_from
 from ..vocab import MODES
 from . import catalogue, json_body, settings
 from .errors import ApiError
+from .i18n import DEFAULT_LANG, LANGS
 
 bp = Blueprint("trips", __name__)
 
@@ -47,7 +48,9 @@ def _bad(exc: PlanError, names=None) -> ApiError:
 
 def _plan_from_query() -> tuple[TripRequest, dict]:
     try:
-        req = request_from_query(request.args.to_dict())  # its errors already use the query's names
+        # ``lang`` is the page's language (web/i18n.py), not part of the trip.
+        args = {k: v for k, v in request.args.to_dict().items() if k != "lang"}
+        req = request_from_query(args)  # its errors already use the query's names
     except PlanError as exc:
         raise _bad(exc) from None
     try:
@@ -58,8 +61,10 @@ def _plan_from_query() -> tuple[TripRequest, dict]:
 
 
 def _links(query: str) -> dict:
+    lang = request.args.get("lang")
+    page = query + (f"&lang={lang}" if lang in LANGS and lang != DEFAULT_LANG else "")
     return {
-        "map": url_for("pages.index") + "?" + query,
+        "map": url_for("pages.index") + "?" + page,
         "itinerary": url_for("trips.itinerary") + "?" + query,
         **{fmt: url_for("trips.export", fmt=fmt) + "?" + query for fmt in EXPORTS},
     }
