@@ -59,7 +59,11 @@
     }
     app.basemap.restore();
     config.layers.forEach((l) => { if (!state.layers.has(l.id)) map.removeLayer(app.markers.groups[l.id]); });
-    if (!app.clustered) fitOrRestoreView();
+    if (!app.clustered) {
+      fitOrRestoreView();
+      app.markers.spread(located);
+      map.on("zoomend", () => app.markers.spread(located));
+    }
     return Promise.all([state.q ? app.search.search(state.q) : null, app.nearby.restore()]);
   }
 

@@ -39,6 +39,55 @@
   }
   const offsetOf = (id) => offsets[id] || [0, 0];
 
+  /* Without clusters, at the map's zoom: markers whose 44 px tap boxes would overlap on
+   * screen (the same proxy point, or nearby ones such as the Heng'an subdistricts) are
+   * fanned out around their group's centre, on a circle wide enough that neighbours keep
+   * TARGET px apart. Groups are joined until no two fanned boxes overlap. Called after
+   * the first view and on every zoom; "webmap:fanned" tells the trip overlay. */
+  const TARGET = 46;
+  function spread(located) {
+    const zoom = map.getZoom(), n = located.length, before = offsets;
+    const pts = located.map((f) => map.project(display(...f.geometry.coordinates), zoom));
+    const parent = located.map((_, i) => i);
+    const find = (i) => { while (parent[i] !== i) i = parent[i] = parent[parent[i]]; return i; };
+    let shown = pts.map((p) => [p.x, p.y]), joined = true;
+    for (let pass = 0; joined && pass < 8; pass++) {
+      joined = false;
+      const order = [...shown.keys()].sort((a, b) => shown[a][0] - shown[b][0]);
+      for (let s = 0; s < n; s++) {
+        const i = order[s];
+        for (let u = s + 1; u < n && shown[order[u]][0] - shown[i][0] < TARGET; u++) {
+          const j = order[u];
+          if (Math.abs(shown[j][1] - shown[i][1]) < TARGET && find(i) !== find(j)) { parent[find(i)] = find(j); joined = true; }
+        }
+      }
+      const byRoot = new Map();
+      located.forEach((_, i) => { const r = find(i); if (!byRoot.has(r)) byRoot.set(r, []); byRoot.get(r).push(i); });
+      offsets = table();
+      shown = pts.map((p) => [p.x, p.y]);
+      for (const members of byRoot.values()) {
+        const k = members.length;
+        if (k < 2) continue;
+        const cx = members.reduce((a, i) => a + pts[i].x, 0) / k, cy = members.reduce((a, i) => a + pts[i].y, 0) / k;
+        const r = TARGET / (2 * Math.sin(Math.PI / k));
+        // Around the circle in the order of their own bearing from the centre (ties: data order).
+        members.sort((a, b) => Math.atan2(pts[a].y - cy, pts[a].x - cx) - Math.atan2(pts[b].y - cy, pts[b].x - cx) || a - b);
+        members.forEach((i, m) => {
+          const a = (2 * Math.PI * m) / k - Math.PI / 2, x = cx + r * Math.cos(a), y = cy + r * Math.sin(a);
+          shown[i] = [x, y];
+          offsets[located[i].id] = [Math.round(x - pts[i].x), Math.round(y - pts[i].y)];
+        });
+      }
+    }
+    for (const f of located) {
+      const marker = markers[f.id], was = before[f.id] || [0, 0], now = offsetOf(f.id);
+      if (!marker || (was[0] === now[0] && was[1] === now[1])) continue;  // keeps focus and open popups
+      marker.setIcon(icon(f, layersById[f.properties.layer], now));
+      if (marker.getElement()) marker.getElement().setAttribute("aria-label", marker.options.ariaName);
+    }
+    map.fire("webmap:fanned");
+  }
+
   function icon(f, layer, offset) {
     const node = el("span", {class: "site-marker" + (isApprox(f) ? " approx" : ""), "data-site-id": f.id,
                              "data-layer": f.properties.layer, "data-precision": f.properties.location.precision},
@@ -84,9 +133,10 @@
     const marker = L.marker(display(lon, lat), {icon: icon(f, layer, offsetOf(f.id)), title: name, keyboard: true,
                                                 riseOnHover: true});
     marker.bindPopup(() => app.popup.forSite(f, marker), popupOptions());
+    marker.options.ariaName = tr(layer.name) + "：" + name;
     marker.on("add", () => {
       const node = marker.getElement();
-      if (node) node.setAttribute("aria-label", tr(layer.name) + "：" + name);
+      if (node) node.setAttribute("aria-label", marker.options.ariaName);
     });
     marker.on("popupopen", () => app.selection.select(f.id, false));
     marker.on("popupclose", () => { if (app.store.state.site === f.id) app.selection.select(null, false); });
@@ -130,6 +180,6 @@
     if (!app.clustered && app.store.changedAny(changed, ["features", ...app.filter.SHOWN])) showMatching();
   }
 
-  app.markers = {markers, groups, layersById, fanOut, offsetOf, add, addAll, showMatching, reproject, latlngOf,
+  app.markers = {markers, groups, layersById, fanOut, spread, offsetOf, add, addAll, showMatching, reproject, latlngOf,
                  onChange};
 })(window.WebMapApp);

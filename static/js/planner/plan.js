@@ -7,7 +7,8 @@
   const pl = app.planner, map = app.map;
   const km = (m) => (m / 1000).toFixed(1);
   const overlay = L.layerGroup().addTo(map);
-  let seq = 0;
+  let seq = 0, drawn = null;
+  map.on("webmap:fanned", () => { if (drawn && overlay.getLayers().length) drawOverlay(drawn); });
 
   function body(optimise) {
     const t = pl.trip();
@@ -118,6 +119,7 @@
   }
 
   function drawOverlay(plan) {
+    drawn = plan;
     overlay.clearLayers();
     const pts = [].concat(plan.start ? [plan.start] : [], plan.stops, plan.end ? [plan.end] : []);
     L.polyline(pts.map((p) => [p.lat, p.lon]),
