@@ -22,8 +22,11 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+from support.browser import CHROMIUM, LiveServer  # noqa: E402  (the tests' own server)
+from support.data import DATA  # noqa: E402
+
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
-CHROMIUM = os.environ.get("WEBMAP_BENCH_CHROMIUM", "/usr/bin/chromium")
 FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update"
 PAGES = {
     "map": "/",
@@ -31,23 +34,6 @@ PAGES = {
     "list": "/sites/",
     "trip": "/trip?trip=gaotun-party-branch-site,red-memorial-hall,gaotun-community&mode=coach&start=08:30",
 }
-
-
-def serve() -> tuple[subprocess.Popen, str]:
-    env = {**os.environ, "WEBMAP_TILES": "none", "WEBMAP_DATABASE_URL": "none", "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "webmap.cli", "serve", "--host", "127.0.0.1", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
-    line = proc.stdout.readline()
-    if "http://" not in line:
-        proc.kill()
-        sys.exit(f"the server did not start: {line}{proc.stdout.read()}")
-    return proc, line.strip().split()[-1].rstrip("/")
 
 
 def lighthouse(url: str, preset: str, out: Path) -> dict:
@@ -98,11 +84,12 @@ def main() -> None:
     args = parser.parse_args()
     if not LIGHTHOUSE.exists():
         sys.exit("Lighthouse is not installed: run `npm ci` (it is a devDependency)")
-    proc, base = serve()
     print(f"load average at start: {os.getloadavg()[0]:.1f}", flush=True)
     header = None
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
+        server = LiveServer(DATA, Path(tmp), "none", {"WEBMAP_DATABASE_URL": "none"})
+        base = server.url
+        try:
             for page in args.pages.split(","):
                 for lang in args.langs.split(","):
                     for preset in args.presets.split(","):
@@ -114,8 +101,8 @@ def main() -> None:
                             print("| " + " | ".join(header) + " |")
                             print("|" + "---|" * len(header))
                         print("| " + " | ".join([page, lang, preset, *map(str, r.values())]) + " |", flush=True)
-    finally:
-        proc.terminate()
+        finally:
+            server.stop()
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 

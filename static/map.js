@@ -47,23 +47,22 @@
     WebMap.features = features;
     app.data.index(features);
     const located = features.filter((f) => f.geometry);
-    app.markers.fanOut(located);
     if (app.clustered) {
+      app.markers.fanOut(located);
       // Draw first, finish the list and the filters after: at 100,000 sites they take a while.
       app.clusters.build();
       fitOrRestoreView();
       app.clusters.render();
       performance.mark("webmap:first-markers");
     } else {
+      // The view first: how far apart markers are fanned depends on its zoom.
+      fitOrRestoreView();
+      app.markers.spread(located);
       app.markers.addAll(located);
+      map.on("zoomend", () => app.markers.spread(located));
     }
     app.basemap.restore();
     config.layers.forEach((l) => { if (!state.layers.has(l.id)) map.removeLayer(app.markers.groups[l.id]); });
-    if (!app.clustered) {
-      fitOrRestoreView();
-      app.markers.spread(located);
-      map.on("zoomend", () => app.markers.spread(located));
-    }
     return Promise.all([state.q ? app.search.search(state.q) : null, app.nearby.restore()]);
   }
 

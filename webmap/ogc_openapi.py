@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from .catalogue import Catalogue
-from .ogc_vocab import DEFAULT_LIMIT, GEOJSON, HTML, JSON, MAX_LIMIT, OPENAPI
+from .ogc_vocab import COMMENT_HEADER, DEFAULT_LIMIT, GEOJSON, HTML, JSON, MAX_LIMIT, OPENAPI
+from .openapi_base import _header, _query
 from .selection import vocabularies
 
 
@@ -167,27 +168,11 @@ def openapi_document(
 def _add_write_operations(doc: dict[str, Any], collection_param: dict[str, Any]) -> None:
     """OGC API – Features Part 4 (webmap/web/ogc.py), with a bearer token."""
     feature_id = {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}}
-    if_match = {
-        "name": "If-Match",
-        "in": "header",
-        "required": False,
-        "description": 'The ETag of the feature read ("<revision>"); a stale one is refused with 412',
-        "schema": {"type": "string"},
-    }
-    comment = {
-        "name": "comment",
-        "in": "query",
-        "required": False,
-        "description": "Why (required: here, in properties.comment or in the X-Webmap-Comment header)",
-        "schema": {"type": "string"},
-    }
-    comment_header = {
-        "name": "X-Webmap-Comment",
-        "in": "header",
-        "required": False,
-        "description": "Why, for clients that cannot send a body or a query string (QGIS's DELETE); UTF-8",
-        "schema": {"type": "string"},
-    }
+    if_match = _header("If-Match", 'The ETag of the feature read ("<revision>"); a stale one is refused with 412')
+    comment = _query("comment", f"Why (required: here, in properties.comment or in the {COMMENT_HEADER} header)")
+    comment_header = _header(
+        COMMENT_HEADER, "Why, for clients that cannot send a body or a query string (QGIS's DELETE); UTF-8"
+    )
     body = {"required": True, "content": {GEOJSON: {"schema": {"type": "object"}}}}
     refused = {
         "400": {"description": "Invalid feature; the OGC error body names the field"},

@@ -20,3 +20,6 @@ JSON = "application/json"
 GEOJSON = "application/geo+json"
 HTML = "text/html"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+
+# The "why" of a change for clients that send no body (QGIS's DELETE): see ogc_write.comment_of.
+COMMENT_HEADER = "X-Webmap-Comment"

@@ -140,9 +140,6 @@ def _geometry(body: dict, fallback: Any) -> Any:
     return body["geometry"] if "geometry" in body else fallback
 
 
-COMMENT_HEADER = "X-Webmap-Comment"
-
-
 def comment_of(body: Any, query_comment: str | None, header_comment: str | None = None) -> str | None:
     props = body.get("properties") if isinstance(body, dict) else None
     for value in (props.get("comment") if isinstance(props, dict) else None, query_comment, header_comment):

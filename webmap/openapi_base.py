@@ -36,9 +36,17 @@ def _error(description: str) -> dict[str, Any]:
 
 
 def _query(name: str, description: str, schema: dict[str, Any] | None = None, required: bool = False) -> dict:
+    return _param("query", name, description, schema, required)
+
+
+def _header(name: str, description: str) -> dict:
+    return _param("header", name, description)
+
+
+def _param(where: str, name: str, description: str, schema: dict[str, Any] | None = None, required: bool = False):
     return {
         "name": name,
-        "in": "query",
+        "in": where,
         "required": required,
         "description": description,
         "schema": schema or {"type": "string"},

@@ -5,6 +5,7 @@ planner, a popup). A violation fails with its rule, what it means and the elemen
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
@@ -28,9 +29,14 @@ OPEN_EVERYTHING = """() => {
 }"""
 
 
+@functools.cache
+def _axe_source() -> str:
+    return AXE.read_text(encoding="utf-8") + "\n;0"
+
+
 def _violations(page, exclude: tuple[str, ...] = ()) -> list[str]:
     # Evaluated through the DevTools protocol, so the page's CSP (nonces only) is not loosened.
-    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+    page.evaluate(_axe_source())
     found = page.evaluate(
         """([tags, exclude]) => axe.run({exclude: exclude.map((s) => [s])}, {
              runOnly: {type: 'tag', values: tags},

@@ -182,6 +182,10 @@ class LogoutForm(FlaskForm):
     pass
 
 
+def _too_many() -> str:
+    return _("Too many attempts. Please wait a few minutes and try again.")
+
+
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never redirect a sign-in to another host."""
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
@@ -201,7 +205,7 @@ def login():  # throttled in init_app
             name = form.name.data.strip()
             since = datetime.now(UTC) - LOGIN_WINDOW
             if repo.failed_sign_ins(name, since) >= LOGIN_FAILURES_PER_ACCOUNT:
-                abort(429)  # even with the right password: the guesser must not learn it
+                abort(429, description=_too_many())  # even with the right password: no guessing it
             user = repo.authenticate(name, form.password.data)
             if user is not None:
                 login_user(Account(user))
@@ -267,7 +271,7 @@ def init_app(app: Flask) -> None:
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[])
     app.extensions["webmap.limiter"] = limiter
     view = app.view_functions["auth.login"]
-    app.view_functions["auth.login"] = limiter.limit(LOGIN_PER_ADDRESS, methods=["POST"])(view)
+    app.view_functions["auth.login"] = limiter.limit(LOGIN_PER_ADDRESS, methods=["POST"], error_message=_too_many)(view)
 
 
 __all__ = ["ROLES", "Account", "AuthError", "actor", "audit", "check_role", "require_role", "repository", "via_token"]

@@ -58,9 +58,7 @@ def init_app(app: Flask) -> None:
     def _app_shape(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
         limit = app.config["MAX_CONTENT_LENGTH"] if exc.code == 413 else None
-        # Flask-Limiter's description is its rule ("20 per 10 minute"): say it for a person.
-        message = _("Too many attempts. Please wait a few minutes and try again.") if exc.code == 429 else None
-        error = WebmapError(message or exc.description or "", status=exc.code or 500, code=code, limit=limit)
+        error = WebmapError(exc.description or "", status=exc.code or 500, code=code, limit=limit)
         return make_response(_render(error))
 
     @app.errorhandler(Exception)

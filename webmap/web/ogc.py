@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from .. import ogc_write
 from ..errors import WebmapError
 from ..ogc import ALL_SITES, OgcApi, OgcError, OgcRequest
+from ..ogc_vocab import COMMENT_HEADER
 from . import catalogue, edit
 from .auth import actor, check_role, repository
 from .security import open_to_any_origin
@@ -186,7 +187,7 @@ def _do_write(cid: str, fid: str | None) -> Response:
     comment = ogc_write.comment_of(body, request.args.get("comment"), _header_comment())
     if not comment:
         raise ogc_write.WriteError(
-            f"say why: properties.comment, the comment query parameter or the {ogc_write.COMMENT_HEADER} header",
+            f"say why: properties.comment, the comment query parameter or the {COMMENT_HEADER} header",
             "comment",
         )
     comment = edit.comment_from({"comment": comment})
@@ -217,7 +218,7 @@ def _do_write(cid: str, fid: str | None) -> Response:
 def _header_comment() -> str | None:
     """The ``X-Webmap-Comment`` header as the client wrote it: HTTP headers arrive as
     latin-1, and QGIS (like most clients) sends a Chinese comment as UTF-8 bytes."""
-    value = request.headers.get(ogc_write.COMMENT_HEADER)
+    value = request.headers.get(COMMENT_HEADER)
     if value is None:
         return None
     try:

@@ -61,11 +61,12 @@ def _plan_from_query() -> tuple[TripRequest, dict]:
 
 
 def _links(query: str) -> dict:
+    # The pages keep the language they were asked in (the planner asks with ?lang=).
     lang = request.args.get("lang")
     page = query + (f"&lang={lang}" if lang in LANGS and lang != DEFAULT_LANG else "")
     return {
         "map": url_for("pages.index") + "?" + page,
-        "itinerary": url_for("trips.itinerary") + "?" + query,
+        "itinerary": url_for("trips.itinerary") + "?" + page,
         **{fmt: url_for("trips.export", fmt=fmt) + "?" + query for fmt in EXPORTS},
     }
 

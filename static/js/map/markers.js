@@ -42,8 +42,9 @@
   /* Without clusters, at the map's zoom: markers whose 44 px tap boxes would overlap on
    * screen (the same proxy point, or nearby ones such as the Heng'an subdistricts) are
    * fanned out around their group's centre, on a circle wide enough that neighbours keep
-   * TARGET px apart. Groups are joined until no two fanned boxes overlap. Called after
-   * the first view and on every zoom; "webmap:fanned" tells the trip overlay. */
+   * TARGET px apart. Groups are joined until no two fanned boxes overlap. Called once the
+   * first view is set (before the markers are made) and on every zoom; "webmap:fanned"
+   * tells the trip overlay. (fanOut, above, is the zoom-free version the clusters use.) */
   const TARGET = 46;
   function spread(located) {
     const zoom = map.getZoom(), n = located.length, before = offsets;

@@ -111,8 +111,7 @@
     out.append(schedule(plan));
     const links = plan.links;
     out.append(el("p", {class: "trip-links"},
-      el("a", {href: links.itinerary + (app.config.lang === "zh" ? "" : "&lang=" + app.config.lang),
-               id: "trip-itinerary-link"}, msg("itinerary")),
+      el("a", {href: links.itinerary, id: "trip-itinerary-link"}, msg("itinerary")),
       el("a", {href: links.gpx, download: ""}, "GPX"), el("a", {href: links.kml, download: ""}, "KML"),
       el("a", {href: links.ics, download: ""}, msg("calendarIcs")), el("a", {href: links.csv, download: ""}, "CSV")));
     drawOverlay(plan);
