@@ -76,13 +76,13 @@
       document.body.removeAttribute("data-map-moving");
       store.dispatch("moved");
     });
+    // The scale bar sits above popups (Leaflet's controls pane): hide it while one is open.
+    map.on("popupopen popupclose", (e) => map.getContainer().classList.toggle("popup-open", e.type === "popupopen"));
     const selectedMarker = state.site && app.markers.markers[state.site];
     if (selectedMarker && map.hasLayer(selectedMarker)) {
-      // The link holds the exact view the sender saw: open the popup without panning.
-      const popup = selectedMarker.getPopup();
-      popup.options.autoPan = !app.url.hasView;
+      // The link holds the view the sender saw, but perhaps on another screen (a desktop
+      // link opened on a phone): the popup pans only as far as it must to be fully in view.
       selectedMarker.openPopup();
-      popup.options.autoPan = true;
     }
     app.emit("ready", state.features, app.markers.markers);
     document.body.setAttribute("data-state", "ready");

@@ -42,3 +42,25 @@ def test_site_pages_and_itineraries_do_not_scroll_sideways_on_a_phone(server, op
         if width > 390:
             wide[path] = width
     assert wide == {}, "these pages scroll sideways at 390 px"
+
+
+@pytest.mark.parametrize("site", ["pingquanlu-subdistrict", "yungang-grottoes", "gaoshan-town-countryside"])
+def test_a_desktop_link_with_a_popup_opened_on_a_phone_shows_the_whole_popup(server, open_page, site):
+    """Desktop → chat app → phone: the link's view was framed for 1440 px. On the phone the
+    popup must be fully inside the visible map (below the top bar, above the sheet, within
+    the screen's width), with the scale bar not drawn over its text."""
+    desk, _ = open_page(server, f"/?lang=en&site={site}")
+    desk.wait_for_selector(".leaflet-popup-content")
+    desk.wait_for_function("() => new URLSearchParams(location.search).has('view')")
+    link = desk.url.removeprefix(server.url).replace("lang=en", "lang=zh")
+
+    phone, _ = open_page(server, link, **PHONE)
+    phone.wait_for_selector(".leaflet-popup-content")
+    phone.wait_for_function("() => !document.body.hasAttribute('data-map-moving')")
+    popup = phone.locator(".leaflet-popup-content-wrapper").bounding_box()
+    top = phone.locator(".topbar").bounding_box()
+    sheet = phone.locator("#sidebar").bounding_box()
+    assert popup["x"] >= 0 and popup["x"] + popup["width"] <= 390, popup
+    assert popup["y"] >= top["y"] + top["height"], (popup, top)
+    assert popup["y"] + popup["height"] <= sheet["y"], (popup, sheet)
+    assert not phone.locator(".leaflet-control-scale").is_visible()
