@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run serve-production test install install-test system-deps lint validate clean
+.PHONY: run serve-production test install install-test system-deps lint validate clean bench-lighthouse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 install: $(VENV)/.installed node_modules/.installed
+
+# Lighthouse lives in its own npm folder so the app's `npm ci` never depends on it.
+bench/lighthouse-npm/node_modules/.installed: bench/lighthouse-npm/package.json bench/lighthouse-npm/package-lock.json
+	cd bench/lighthouse-npm && (npm ci --no-audit --no-fund || npm install --no-audit --no-fund)
+	touch $@
+
+bench-lighthouse: install-test bench/lighthouse-npm/node_modules/.installed
+	$(BIN)/python bench/lighthouse.py
 
 install-test: install $(VENV)/.installed-test system-deps
 

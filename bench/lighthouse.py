@@ -1,6 +1,7 @@
-"""Lighthouse (npm, the version in package-lock.json) against the running map: the map,
+"""Lighthouse (npm, the version in bench/lighthouse-npm/package-lock.json) against the running map: the map,
 a site page, the site list and an itinerary, zh and en, mobile and desktop presets.
 
+    make bench-lighthouse          # installs Lighthouse into bench/lighthouse-npm, then runs this
     python bench/lighthouse.py [--pages map,site] [--runs 1]
 
 Starts `python -m webmap.cli serve --port 0` on the shipped data with WEBMAP_TILES=none and
@@ -26,7 +27,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from support.browser import CHROMIUM, LiveServer  # noqa: E402  (the tests' own server)
 from support.data import DATA  # noqa: E402
 
-LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+LIGHTHOUSE = ROOT / "bench" / "lighthouse-npm" / "node_modules" / ".bin" / "lighthouse"
 FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update"
 PAGES = {
     "map": "/",
@@ -83,7 +84,7 @@ def main() -> None:
     parser.add_argument("--langs", default="zh,en")
     args = parser.parse_args()
     if not LIGHTHOUSE.exists():
-        sys.exit("Lighthouse is not installed: run `npm ci` (it is a devDependency)")
+        sys.exit("Lighthouse is not installed: run `make bench-lighthouse` (bench/lighthouse-npm)")
     print(f"load average at start: {os.getloadavg()[0]:.1f}", flush=True)
     header = None
     with tempfile.TemporaryDirectory() as tmp:
