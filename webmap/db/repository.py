@@ -258,6 +258,12 @@ class Repository(Accounts, Backups, Exchange, Checks):
             q = select(t.revisions).where(t.revisions.c.state == "pending").order_by(t.revisions.c.id)
             return [_revision(r) for r in conn.execute(q)]
 
+    def proposals_by(self, author: str) -> list[Revision]:
+        """Every revision ``author`` proposed or saved, newest first (the "my proposals" page)."""
+        with self._read() as conn:
+            q = select(t.revisions).where(t.revisions.c.author == author).order_by(t.revisions.c.id.desc())
+            return [_revision(r) for r in conn.execute(q)]
+
     def status(self) -> dict[str, Any]:
         with self._read() as conn:
 

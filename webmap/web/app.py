@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     if repository is not None:
         _follow_database(app, catalogue)
 
-    from . import api, assets, auth, edit, edit_pages, errors, exports, i18n, ogc, pages, security, trips
+    from . import api, assets, auth, edit, edit_pages, errors, exports, i18n, ogc, pages, review, security, trips
 
     i18n.init_app(app)
     errors.init_app(app)
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     assets.init_app(app)  # ?v=<content hash> on static URLs (deploy/nginx.conf caches those)
     app.register_blueprint(api.bp)
     app.register_blueprint(edit.bp)  # writes, history, review queue (needs the repository)
-    assert edit_pages.bp is edit.bp  # the history page and the edit form are on it too
+    assert edit_pages.bp is edit.bp is review.bp  # the history page, edit form and review queue too
     app.register_blueprint(pages.bp)
     app.register_blueprint(trips.bp)
     app.register_blueprint(exports.bp)
