@@ -1,5 +1,5 @@
 """The small map of the edit form and of the review queue: which Leaflet (the vendored
-copy, never a CDN), which tiles (the first WGS 84 basemap the settings allow; AMap's
+copy, never a CDN), which tiles (the first WGS 84 basemap in the settings' order; AMap's
 GCJ-02 tiles would put the point hundreds of metres off), and the district's extent."""
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ def point_map_config() -> dict[str, Any]:
     tiles: list[dict[str, Any]] = []
     for basemap in cfg.basemap_ids:
         spec = BASEMAPS[basemap]
-        if spec["crs"] != "wgs84" or not spec["tiles"] or (spec.get("needs_key") and not cfg.tianditu_key):
+        # The first WGS 84 basemap in the settings' order, "none" included: a map set to
+        # show no basemap first (as the tests are) fetches no tiles here either.
+        if spec["crs"] != "wgs84" or (spec.get("needs_key") and not cfg.tianditu_key):
             continue
         tiles = [
             {

@@ -13,7 +13,7 @@ from .. import vocab
 from ..history import diff
 from ..sources import NAMED_SOURCES, compose, split
 from . import catalogue
-from .auth import AuthError, check_role, repository
+from .auth import page_role, repository
 from .edit import MAX_COMMENT, _publishes, bp, replace_site
 from .edit_map import point_map_config
 from .errors import ApiError
@@ -190,10 +190,7 @@ def _problems_by_field(problems: list[dict[str, Any]]) -> tuple[dict[str, str], 
 
 @bp.route("/sites/<site_id>/edit", methods=["GET", "POST"])
 def edit_page(site_id: str):
-    try:
-        who = check_role("editor")
-    except AuthError:
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?"), lang=request.args.get("lang")))
+    who = page_role("editor")
     stored = repository().site(site_id)
     if stored is None or stored.retired:
         abort(404, description=_("No place with the id “%(id)s”.", id=site_id))

@@ -6,7 +6,7 @@
 - ``/my/proposals``: what the signed-in person proposed, its state and the steward's
   reason, so the proposer sees the outcome.
 
-Both answer 401/403 to visitors and too-low roles (AuthError). Deciding goes through the
+Visitors are sent to the sign-in page; a too-low role gets a 403 page (``page_role``). Deciding goes through the
 repository (``decide``), which records who, when and why."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..history import diff
-from .auth import check_role, repository
+from .auth import page_role, repository
 from .edit import MAX_COMMENT, _refreshed, bp, repository_errors
 from .edit_map import point_map_config
 from .edit_pages import _field_labels, readable
@@ -49,7 +49,7 @@ def _lang_arg():
 
 @bp.route("/review", methods=["GET"])
 def review_page(errors: dict | None = None, status: int = 200):
-    check_role("steward")
+    page_role("steward")
     labels = _field_labels()
     rows = [_row(r, labels) for r in repository().pending()]
     done = request.args.get("done")
@@ -63,7 +63,7 @@ def review_page(errors: dict | None = None, status: int = 200):
 
 @bp.post("/review/<site_id>/<int:n>")
 def review_decide(site_id: str, n: int):
-    who = check_role("steward")
+    who = page_role("steward")
     decision = request.form.get("decision")
     reason = request.form.get("reason", "").strip()
     key = f"{site_id}/{n}"
@@ -84,7 +84,7 @@ def review_decide(site_id: str, n: int):
 
 @bp.get("/my/proposals")
 def my_proposals():
-    who = check_role("editor")
+    who = page_role("editor")
     labels = _field_labels()
     rows = [_row(r, labels) for r in repository().proposals_by(who.name)]
     return render_template("my_proposals.html", rows=rows, lang_arg=_lang_arg())
