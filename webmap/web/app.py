@@ -179,12 +179,21 @@ def _refresh_in_background(app: Flask) -> None:
         app.extensions["webmap.follow"]["busy"] = False
 
 
+# Past this many sites changed since the last full build, refresh rebuilds the catalogue
+# rather than patching more sites into it (webmap/catalogue/incremental.py).
+FULL_REBUILD_AT = 2000
+
+
+def _layered_size(catalogue: Catalogue) -> int:
+    return getattr(catalogue.search_index, "size", 0)
+
+
 def refresh_catalogue(app: Flask) -> bool:
     """Serve what the database holds now, if it changed since we loaded: call after a
-    write (the poll calls it for changes made by other processes). Rebuilds the whole
-    in-memory catalogue from the stored, already validated sites (its search index and
-    sites table cannot be patched in place) and then swaps it in, so requests meanwhile
-    are answered from the previous one. True if it changed."""
+    write (the poll calls it for changes made by other processes). Builds a new
+    catalogue from the current one and the sites changed since its version (a full
+    rebuild from the stored rows when too many changed), then swaps it in, so requests
+    meanwhile are answered from the previous one. True if it changed."""
     repository = app.extensions.get("webmap.repository")
     if repository is None:
         return False
@@ -192,7 +201,10 @@ def refresh_catalogue(app: Flask) -> bool:
     with state["lock"]:
         if repository.version() == state["version"]:
             return False
-        catalogue = repository.load_catalogue()
+        current = app.extensions["webmap.catalogue"]
+        catalogue = repository.update_catalogue(current) if _layered_size(current) < FULL_REBUILD_AT else None
+        if catalogue is None:  # too many changes to patch in: the full rebuild
+            catalogue = repository.load_catalogue()
         app.extensions["webmap.catalogue"] = catalogue
         for key in _DERIVED:
             app.extensions.pop(key, None)
