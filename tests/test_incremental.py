@@ -127,3 +127,37 @@ def test_nothing_changed_and_too_many_changes(repo):
     _edit(repo, "yungang-grottoes", _rename)
     _edit(repo, "yungang-library", _rename)
     assert repo.update_catalogue(cat, limit=1) is None  # the caller rebuilds
+
+
+def test_start_up_from_the_snapshot_and_the_changes_since(repo, tmp_path):
+    """The first start builds the catalogue and keeps a snapshot; a later start loads
+    it and applies what changed meanwhile: the same catalogue as a full rebuild."""
+    from webmap.db.snapshot import full_catalogue, start_catalogue
+
+    cache = tmp_path / "cache"
+    full_catalogue(repo, cache)
+    assert list((cache / "catalogue").glob("*.pickle"))
+    _edit(repo, "yungang-grottoes", _rename)  # while no server runs
+    _new_site(repo, "new-hall")
+    started = start_catalogue(repo, cache)
+    assert isinstance(started.search_index, LayeredIndex) and "new-hall" in started.search_index.masked
+    _same(started, repo.load_catalogue(), tmp_path)
+
+
+def test_a_snapshot_of_another_state_is_not_used(repo, tmp_path):
+    """A snapshot whose unchanged sites differ from the database's (a restored or
+    replaced database at the same version) is rebuilt, never served."""
+    from webmap.db import snapshot
+
+    cache = tmp_path / "cache"
+    snapshot.full_catalogue(repo, cache)
+    path = next((cache / "catalogue").glob("*.pickle"))
+    state = snapshot.pickle.loads(path.read_bytes())
+    state["revisions"]["yungang-grottoes"] += 1000
+    state["json"]["yungang-grottoes"] = b'{"stale": true}'
+    path.write_bytes(snapshot.pickle.dumps(state))
+    started = snapshot.start_catalogue(repo, cache)
+    assert started.features.geojson_bytes("yungang-grottoes") != b'{"stale": true}'
+    assert _answers(started) == _answers(repo.load_catalogue())
+    path.write_bytes(b"not a pickle")
+    assert _answers(snapshot.start_catalogue(repo, cache)) == _answers(repo.load_catalogue())

@@ -221,23 +221,10 @@ class Repository(Accounts, Backups, Exchange, Checks):
         return catalogue_from_served(self.data_dir, _DocSource(self.masked, texts), served, f"db-{n}")
 
     def update_catalogue(self, cat: Catalogue, limit: int = 2000) -> Catalogue | None:
-        """``cat`` (loaded from this database) brought up to date site by site with the
-        sites changed since its version (``catalogue.incremental``); None when more than
-        ``limit`` changed or the version went back (a restore): rebuild then."""
-        from ..catalogue.incremental import apply_changes
+        """``cat`` brought up to date site by site (``db.snapshot.update_catalogue``)."""
+        from .snapshot import update_catalogue
 
-        since = int(cat.version.removeprefix("db-"))
-        with self._read("loading the changes") as conn:
-            n = conn.execute(select(t.version.c.n).where(t.version.c.id == 1)).scalar_one()
-            q = select(t.sites.c.id, t.sites.c.retired, t.sites.c.served).where(t.sites.c.changed > since)
-            rows = conn.execute(q.limit(limit + 1)).all()
-            if n < since or len(rows) > limit:
-                return None
-            texts = dict(conn.execute(select(t.documents.c.name, t.documents.c.text)).all())
-            q = select(t.sites.c.id).where(t.sites.c.retired.is_(False)).order_by(t.sites.c.ord)
-            order = list(conn.execute(q).scalars())
-        changed = {r.id: None if r.retired else r.served for r in rows}
-        return apply_changes(cat, _DocSource(self.masked, texts), order, changed, f"db-{n}")
+        return update_catalogue(self, cat, limit)
 
     def holds_data(self) -> bool:
         """Whether the schema exists and holds sites (without creating anything)."""

@@ -31,7 +31,12 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     repository = None
     if catalogue is None:
         repository = open_repository(settings)
-        catalogue = repository.load_catalogue() if repository is not None else load_catalogue(settings.data_dir)
+        if repository is None:
+            catalogue = load_catalogue(settings.data_dir)
+        else:  # the snapshot of the last full build and the changes since, if it has one
+            from ..db.snapshot import start_catalogue
+
+            catalogue = start_catalogue(repository, settings.cache_dir)
 
     app = _WebmapFlask(
         "webmap",
@@ -203,8 +208,10 @@ def refresh_catalogue(app: Flask) -> bool:
             return False
         current = app.extensions["webmap.catalogue"]
         catalogue = repository.update_catalogue(current) if _layered_size(current) < FULL_REBUILD_AT else None
-        if catalogue is None:  # too many changes to patch in: the full rebuild
-            catalogue = repository.load_catalogue()
+        if catalogue is None:  # too many changes to patch in: the full rebuild (and a new snapshot)
+            from ..db.snapshot import full_catalogue
+
+            catalogue = full_catalogue(repository, app.extensions["webmap.settings"].cache_dir)
         app.extensions["webmap.catalogue"] = catalogue
         for key in _DERIVED:
             app.extensions.pop(key, None)
