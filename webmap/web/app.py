@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     compress = Compress(app)
     # flask-compress has no open-data types in its list (read once, at init); add ours.
     compress.compress_mimetypes_set |= {t.split(";")[0] for t in _EXPORT_FORMATS.values()}
+    app.extensions["webmap.warm"] = api.warm
     api.warm(app)
     pages.warm(app)
     return app
@@ -216,6 +217,7 @@ def refresh_catalogue(app: Flask) -> bool:
         for key in _DERIVED:
             app.extensions.pop(key, None)
         state["version"] = _db_version(catalogue)
+    app.extensions["webmap.warm"](app)  # /api/columns for the new version, in the background
     return True
 
 
