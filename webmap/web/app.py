@@ -31,7 +31,12 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     repository = None
     if catalogue is None:
         repository = open_repository(settings)
-        catalogue = repository.load_catalogue() if repository is not None else load_catalogue(settings.data_dir)
+        if repository is None:
+            catalogue = load_catalogue(settings.data_dir)
+        else:  # the snapshot of the last full build and the changes since, if it has one
+            from ..db.snapshot import start_catalogue
+
+            catalogue = start_catalogue(repository, settings.cache_dir)
 
     app = _WebmapFlask(
         "webmap",
@@ -78,6 +83,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     compress = Compress(app)
     # flask-compress has no open-data types in its list (read once, at init); add ours.
     compress.compress_mimetypes_set |= {t.split(";")[0] for t in _EXPORT_FORMATS.values()}
+    app.extensions["webmap.warm"] = api.warm
     api.warm(app)
     pages.warm(app)
     return app
@@ -179,12 +185,21 @@ def _refresh_in_background(app: Flask) -> None:
         app.extensions["webmap.follow"]["busy"] = False
 
 
+# Past this many sites changed since the last full build, refresh rebuilds the catalogue
+# rather than patching more sites into it (webmap/catalogue/incremental.py).
+FULL_REBUILD_AT = 2000
+
+
+def _layered_size(catalogue: Catalogue) -> int:
+    return getattr(catalogue.search_index, "size", 0)
+
+
 def refresh_catalogue(app: Flask) -> bool:
     """Serve what the database holds now, if it changed since we loaded: call after a
-    write (the poll calls it for changes made by other processes). Rebuilds the whole
-    in-memory catalogue from the stored, already validated sites (its search index and
-    sites table cannot be patched in place) and then swaps it in, so requests meanwhile
-    are answered from the previous one. True if it changed."""
+    write (the poll calls it for changes made by other processes). Builds a new
+    catalogue from the current one and the sites changed since its version (a full
+    rebuild from the stored rows when too many changed), then swaps it in, so requests
+    meanwhile are answered from the previous one. True if it changed."""
     repository = app.extensions.get("webmap.repository")
     if repository is None:
         return False
@@ -192,11 +207,17 @@ def refresh_catalogue(app: Flask) -> bool:
     with state["lock"]:
         if repository.version() == state["version"]:
             return False
-        catalogue = repository.load_catalogue()
+        current = app.extensions["webmap.catalogue"]
+        catalogue = repository.update_catalogue(current) if _layered_size(current) < FULL_REBUILD_AT else None
+        if catalogue is None:  # too many changes to patch in: the full rebuild (and a new snapshot)
+            from ..db.snapshot import full_catalogue
+
+            catalogue = full_catalogue(repository, app.extensions["webmap.settings"].cache_dir)
         app.extensions["webmap.catalogue"] = catalogue
         for key in _DERIVED:
             app.extensions.pop(key, None)
         state["version"] = _db_version(catalogue)
+    app.extensions["webmap.warm"](app)  # /api/columns for the new version, in the background
     return True
 
 
