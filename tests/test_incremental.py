@@ -5,6 +5,10 @@ serves must be exactly what a full rebuild from the same rows serves."""
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
+import os
+from pathlib import Path
 
 import pytest
 from geopandas.testing import assert_geodataframe_equal
@@ -92,6 +96,9 @@ def _same(patched, rebuilt, tmp_path) -> None:
     assert _http(patched, tmp_path) == _http(rebuilt, tmp_path)
 
 
+KEY = b"k" * 32
+
+
 def test_site_by_site_update_equals_a_full_rebuild(repo, tmp_path):
     cat = repo.load_catalogue()
     before = _answers(cat)
@@ -135,11 +142,11 @@ def test_start_up_from_the_snapshot_and_the_changes_since(repo, tmp_path):
     from webmap.db.snapshot import full_catalogue, start_catalogue
 
     cache = tmp_path / "cache"
-    full_catalogue(repo, cache)
+    full_catalogue(repo, cache, KEY)
     assert list((cache / "catalogue").glob("*.pickle"))
     _edit(repo, "yungang-grottoes", _rename)  # while no server runs
     _new_site(repo, "new-hall")
-    started = start_catalogue(repo, cache)
+    started = start_catalogue(repo, cache, KEY)
     assert isinstance(started.search_index, LayeredIndex) and "new-hall" in started.search_index.masked
     _same(started, repo.load_catalogue(), tmp_path)
 
@@ -150,14 +157,55 @@ def test_a_snapshot_of_another_state_is_not_used(repo, tmp_path):
     from webmap.db import snapshot
 
     cache = tmp_path / "cache"
-    snapshot.full_catalogue(repo, cache)
+    snapshot.full_catalogue(repo, cache, KEY)
     path = next((cache / "catalogue").glob("*.pickle"))
-    state = snapshot.pickle.loads(path.read_bytes())
+    state = snapshot.pickle.loads(path.read_bytes()[32:])
     state["revisions"]["yungang-grottoes"] += 1000
     state["json"]["yungang-grottoes"] = b'{"stale": true}'
-    path.write_bytes(snapshot.pickle.dumps(state))
-    started = snapshot.start_catalogue(repo, cache)
+    body = snapshot.pickle.dumps(state)
+    path.write_bytes(hmac.new(KEY, body, hashlib.sha256).digest() + body)
+    started = snapshot.start_catalogue(repo, cache, KEY)
     assert started.features.geojson_bytes("yungang-grottoes") != b'{"stale": true}'
     assert _answers(started) == _answers(repo.load_catalogue())
     path.write_bytes(b"not a pickle")
-    assert _answers(snapshot.start_catalogue(repo, cache)) == _answers(repo.load_catalogue())
+    assert _answers(snapshot.start_catalogue(repo, cache, KEY)) == _answers(repo.load_catalogue())
+
+
+class _Boom:
+    """Unpickling this runs code: what a planted snapshot would do."""
+
+    def __reduce__(self):
+        return (Path.touch, (Path(os.environ["WEBMAP_TEST_PLANTED"]),))
+
+
+def test_a_snapshot_not_signed_with_this_servers_key_is_never_unpickled(repo, tmp_path, monkeypatch):
+    """Someone who can write the cache folder but not read the key cannot make the
+    server run code or serve what they wrote: the file is rebuilt, not unpickled."""
+    from webmap.db import snapshot
+
+    cache = tmp_path / "cache"
+    snapshot.full_catalogue(repo, cache, KEY)
+    path = next((cache / "catalogue").glob("*.pickle"))
+    planted = tmp_path / "planted"
+    monkeypatch.setenv("WEBMAP_TEST_PLANTED", str(planted))
+    body = snapshot.pickle.dumps(_Boom())
+    for forged in (body, b"\0" * 32 + body, hmac.new(b"another key", body, hashlib.sha256).digest() + body):
+        path.write_bytes(forged)
+        started = snapshot.start_catalogue(repo, cache, KEY)
+        assert not planted.exists()
+        assert _answers(started) == _answers(repo.load_catalogue())
+    # the rebuild replaced the forged file with a signed one, used by the next start
+    assert path.read_bytes()[:32] == hmac.new(KEY, path.read_bytes()[32:], hashlib.sha256).digest()
+
+
+def test_every_worker_and_restart_signs_with_one_key(tmp_path):
+    """Without WEBMAP_SECRET_KEY the key is kept in the cache folder: a session cookie
+    made by one worker is good in another and after a restart (webmap/secret.py)."""
+    from webmap.secret import server_secret
+
+    cache = tmp_path / "cache"
+    first = server_secret(None, cache)
+    assert server_secret(None, cache) == first and len(first) >= 32
+    assert (cache / "secret-key").stat().st_mode & 0o077 == 0  # only the server's user reads it
+    assert server_secret("configured-secret-key-of-the-district", cache) == "configured-secret-key-of-the-district"
+    assert server_secret(None, tmp_path / "other") != first

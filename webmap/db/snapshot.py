@@ -11,12 +11,15 @@
   since), so a restored or replaced database is rebuilt, never served stale.
 
 The snapshot is a pickle in the server's own cache folder (the one its photo thumbnails
-are in): only the server writes there. No Flask here.
+are in), signed: the file is an HMAC-SHA256 of the pickle (keyed by the server's secret,
+webmap/secret.py) followed by the pickle, and a file whose signature does not match is
+never unpickled, only rebuilt. No Flask here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import os
 import pickle
@@ -33,7 +36,7 @@ from . import tables as t
 from .exchange import _DocSource
 
 log = logging.getLogger(__name__)
-FORMAT = 1  # bump when what a snapshot holds changes
+FORMAT = 2  # bump when what a snapshot holds changes
 # Past this many sites changed, patching costs more than rebuilding.
 PATCH_LIMIT = 2000
 
@@ -69,7 +72,7 @@ def _matches(revisions: dict[str, int], every, since: int) -> bool:
     return len(revisions.keys() - {r.id for r in every}) == 0
 
 
-def full_catalogue(repo, cache_dir: Path | None = None) -> Catalogue:
+def full_catalogue(repo, cache_dir: Path | None = None, key: bytes | None = None) -> Catalogue:
     """Build the catalogue from every stored row; with ``cache_dir``, keep a snapshot."""
     with repo._read("loading the catalogue") as conn:
         n = conn.execute(select(t.version.c.n).where(t.version.c.id == 1)).scalar_one()
@@ -81,23 +84,23 @@ def full_catalogue(repo, cache_dir: Path | None = None) -> Catalogue:
     revisions = {r.id: r.revision for r in rows}
     cat = catalogue_from_served(repo.data_dir, _DocSource(repo.masked, texts), (r.served for r in rows), f"db-{n}")
     del rows
-    if cache_dir is not None:
-        _write(_path(repo, cache_dir), cat, revisions)
+    if cache_dir is not None and key:
+        _write(_path(repo, cache_dir), cat, revisions, key)
     return cat
 
 
-def start_catalogue(repo, cache_dir: Path | None) -> Catalogue:
+def start_catalogue(repo, cache_dir: Path | None, key: bytes | None = None) -> Catalogue:
     """The catalogue at start-up: from the snapshot and the changes since, if there is a
     usable one; else the full build (which writes a new snapshot)."""
-    if cache_dir is not None:
-        loaded = _read(_path(repo, cache_dir))
+    if cache_dir is not None and key:
+        loaded = _read(_path(repo, cache_dir), key)
         if loaded is not None:
             base, revisions = loaded
             base.data_dir = Path(repo.data_dir)
             cat = update_catalogue(repo, base, revisions=revisions)
             if cat is not None:
                 return cat
-    return full_catalogue(repo, cache_dir)
+    return full_catalogue(repo, cache_dir, key)
 
 
 def _path(repo, cache_dir: Path) -> Path:
@@ -113,7 +116,7 @@ class _Base:
         self.sites, self.search_index = sites, search_index
 
 
-def _write(path: Path, cat: Catalogue, revisions: dict[str, int]) -> None:
+def _write(path: Path, cat: Catalogue, revisions: dict[str, int], key: bytes) -> None:
     state = {
         "format": FORMAT,
         "version": cat.version,
@@ -127,8 +130,10 @@ def _write(path: Path, cat: Catalogue, revisions: dict[str, int]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".snapshot-")
         try:
+            body = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(fd, "wb") as f:
-                pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+                f.write(hmac.new(key, body, hashlib.sha256).digest())
+                f.write(body)
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)
@@ -137,12 +142,20 @@ def _write(path: Path, cat: Catalogue, revisions: dict[str, int]) -> None:
         log.warning("cannot write the catalogue snapshot %s", path, exc_info=True)
 
 
-def _read(path: Path):
+def _read(path: Path, key: bytes):
     try:
-        with open(path, "rb") as f:
-            state = pickle.load(f)  # noqa: S301 - our own file, in the server's own cache folder
+        raw = path.read_bytes()
     except FileNotFoundError:
         return None
+    except OSError:
+        log.warning("cannot read the catalogue snapshot %s", path, exc_info=True)
+        return None
+    mac, body = raw[:32], raw[32:]
+    if not hmac.compare_digest(mac, hmac.new(key, body, hashlib.sha256).digest()):
+        log.warning("ignoring the catalogue snapshot %s: not signed with this server's key", path)
+        return None
+    try:
+        state = pickle.loads(body)  # noqa: S301 - signed above with this server's key
     except Exception:  # noqa: BLE001 - a damaged or foreign file: rebuild
         log.warning("ignoring the unreadable catalogue snapshot %s", path, exc_info=True)
         return None

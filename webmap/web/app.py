@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..catalogue import Catalogue, load_catalogue
 from ..exporters import FORMATS as _EXPORT_FORMATS
+from ..secret import derived_key, server_secret
 from ..settings import PROJECT_ROOT, Settings, load_settings
 from .errors import REFUSED_HOST
 
@@ -28,6 +29,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     ``webmap.db.repository.DatabaseError`` when the database cannot be used. A given
     ``catalogue`` is served as is, without a database."""
     settings = settings or load_settings()
+    secret = server_secret(settings.secret_key, settings.cache_dir)
+    snapshot_key = derived_key(secret, "catalogue-snapshot")
     repository = None
     if catalogue is None:
         repository = open_repository(settings)
@@ -36,7 +39,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         else:  # the snapshot of the last full build and the changes since, if it has one
             from ..db.snapshot import start_catalogue
 
-            catalogue = start_catalogue(repository, settings.cache_dir)
+            catalogue = start_catalogue(repository, settings.cache_dir, snapshot_key)
 
     app = _WebmapFlask(
         "webmap",
@@ -44,7 +47,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(
-        SECRET_KEY=settings.secret_key,
+        SECRET_KEY=secret,
         JSON_AS_ASCII=False,
         COMPRESS_MIN_SIZE=500,
         # Larger bodies are a 413 (webmap/web/errors.py) before they are read; nginx has the same limit.
@@ -59,6 +62,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0, x_prefix=0)
     app.json.ensure_ascii = False
     app.extensions["webmap.settings"] = settings
+    app.extensions["webmap.snapshot_key"] = snapshot_key
     app.extensions["webmap.catalogue"] = catalogue
     app.extensions["webmap.repository"] = repository
     # What a write calls to show its change at once (webmap/web/edit.py; no import back here).
@@ -212,7 +216,8 @@ def refresh_catalogue(app: Flask) -> bool:
         if catalogue is None:  # too many changes to patch in: the full rebuild (and a new snapshot)
             from ..db.snapshot import full_catalogue
 
-            catalogue = full_catalogue(repository, app.extensions["webmap.settings"].cache_dir)
+            cache_dir = app.extensions["webmap.settings"].cache_dir
+            catalogue = full_catalogue(repository, cache_dir, app.extensions["webmap.snapshot_key"])
         app.extensions["webmap.catalogue"] = catalogue
         for key in _DERIVED:
             app.extensions.pop(key, None)
