@@ -78,10 +78,22 @@ def _note(props: Mapping[str, Any]) -> Any:
     return loc.get("note") if isinstance(loc, dict) else None
 
 
+def _plain(value: Any) -> Any:
+    """A feature without its empty members: a default the API fills in (``disputed: false``,
+    ``candidates: []``, ``name_note: null``) saved back by an editor is not a change."""
+    if isinstance(value, dict):
+        out = {k: _plain(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in (None, [], {}, False)}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def classify(before: dict | None, after: dict | None, *, restored: bool = False) -> tuple[str, ...]:
     """The kinds of change from ``before`` to ``after`` (GeoJSON Features; ``None``: not on
     the map), most telling first. ``restored``: a site that was on the map before (retired
     since) is back."""
+    before, after = _plain(before), _plain(after)
     if after is None:
         return ("retired",)
     pa = after.get("properties") or {}
