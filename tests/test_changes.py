@@ -296,6 +296,7 @@ def test_a_new_photo_and_a_retired_place(app, data_copy):
     client = app.test_client()
     html = client.get("/changes?lang=en").get_data(as_text=True)
     assert entries_of(html) == ["short-lived", "short-lived", LOCATE]
+    assert "Removed from the map" in html and "New place" in html and "New photo" in html
     assert '<li class="change" data-site="yungang-library" data-kind="photo">' in html
     assert '<li class="change" data-site="short-lived" data-kind="retired">' in html
     # a place no longer on the map has no link to its (gone) page
@@ -378,3 +379,45 @@ def test_classify_each_kind():
     assert classify(None, base) == ("added",)
     assert classify(None, base, restored=True) == ("restored",)
     assert classify(base, None) == ("retired",)
+
+
+def test_a_retired_place_brought_back_is_back_on_the_map(app):
+    stew = Steward(app)
+    _, etag = stew.get(BUILD)
+    resp = stew.client.delete(
+        f"/api/sites/{BUILD}", json={"comment": "by mistake"}, headers={"If-Match": etag, "X-CSRFToken": stew.token}
+    )
+    assert resp.status_code == 200, resp.get_json()
+    resp = stew.client.post(
+        f"/api/sites/{BUILD}/revert", json={"to": 1, "comment": "undo"}, headers={"X-CSRFToken": stew.token}
+    )
+    assert resp.status_code == 200, resp.get_json()
+    parsed, _ = feed(app.test_client(), "?lang=en")
+    assert [(e.title, [t.term for t in e.tags]) for e in parsed.entries][0][1] == ["restored"]
+    assert [[t.term for t in e.tags] for e in parsed.entries] == [["restored"], ["retired"]]
+    assert parsed.entries[0].title.endswith("· Back on the map")
+
+
+def test_the_feed_answers_304_to_a_reader_that_has_it(app):
+    Steward(app).put(BUILD, completed, "the plant is finished")
+    client = app.test_client()
+    first = client.get("/changes.atom")
+    assert first.headers["ETag"]
+    again = client.get("/changes.atom", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_entry_ids_use_the_public_host(tmp_path, db):
+    app = create_app(
+        load_settings(
+            tiles="none",
+            cache_dir=tmp_path / "c",
+            database_url=db.url,
+            public_url="https://map.example.org",
+            allowed_hosts="map.example.org,localhost",
+        )
+    )
+    Steward(app).put(BUILD, completed, "the plant is finished")
+    parsed, _ = feed(app.test_client())
+    assert parsed.entries[0].id.startswith("tag:map.example.org,")
+    assert parsed.entries[0].link == f"https://map.example.org/sites/{BUILD}"

@@ -5,6 +5,7 @@ URLs only; the changes themselves come from ``webmap.changes``."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
@@ -118,8 +119,8 @@ def changes_page():
 
 
 def _authority() -> str:
-    """The tag: URI authority: the public host name (without a port)."""
-    return (request.host or "localhost").rsplit(":", 1)[0].strip("[]") or "localhost"
+    """The tag: URI authority: the public host name (WEBMAP_PUBLIC_URL's when set), no port."""
+    return urlsplit(url_for("changes.changes_page", _external=True)).hostname or "localhost"
 
 
 @bp.get("/changes.atom")
@@ -171,7 +172,9 @@ def feed():
     )
     resp = Response(body, mimetype="application/atom+xml")
     resp.headers["Cache-Control"] = "public, max-age=60"
-    return resp
+    if found:  # an empty feed's <updated> is now: no validator for it
+        resp.add_etag()
+    return resp.make_conditional(request)
 
 
 @bp.get("/api/changes")
