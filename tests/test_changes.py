@@ -98,6 +98,8 @@ def test_a_fresh_map_has_no_changes_the_seed_is_not_one(app):
     parsed, _ = feed(client)
     assert parsed.entries == []
     assert client.get("/api/changes").get_json()["sites"] == []
+    # the list of all places links here (the static copy, which has no such page, does not)
+    assert '<a href="/changes?lang=en">What changed</a>' in client.get("/sites/?lang=en").get_data(as_text=True)
 
 
 def test_located_and_status_changes_listed_newest_first_in_the_pages_language(app):
