@@ -423,3 +423,38 @@ def test_entry_ids_use_the_public_host(tmp_path, db):
     parsed, _ = feed(app.test_client())
     assert parsed.entries[0].id.startswith("tag:map.example.org,")
     assert parsed.entries[0].link == f"https://map.example.org/sites/{BUILD}"
+
+
+def test_the_same_changes_on_sqlite_and_postgresql(db_url):
+    """The queries behind the page and /api/changes, on both backends (PostgreSQL is
+    skipped where it is not installed)."""
+    from support.data import DATA
+
+    from webmap.changes import changed_sites, published_changes, since
+    from webmap.db.repository import Repository
+
+    repo = Repository.open(db_url, DATA)
+    repo.init(DATA)
+    assert published_changes(repo) == ([], False)  # the seed is not a change
+    stored = repo.site(LOCATE)
+    feature = copy.deepcopy(stored.feature)
+    locate(feature)
+    repo.save(LOCATE, feature, author="stew", comment="located", expected_revision=stored.revision, publish=True)
+    stored = repo.site(BUILD)
+    feature = copy.deepcopy(stored.feature)
+    completed(feature)
+    repo.save(BUILD, feature, author="ed", comment="maybe", expected_revision=stored.revision, publish=False)
+
+    found, more = published_changes(repo)
+    assert [(c.site_id, c.kinds, c.author) for c in found] == [(LOCATE, ("located",), "stew")] and not more
+    assert published_changes(repo, layers=["energy"]) == ([], False)
+    assert [s["id"] for s in changed_sites(repo, since=since(30))] == [LOCATE]
+    assert changed_sites(repo, since=since(30) + timedelta(days=31)) == []
+    repo.close()
+
+
+def test_read_only_map_has_an_empty_changes_page_and_feed(client):
+    """Served from the files (WEBMAP_DATABASE_URL=none): nothing is recorded, nothing fails."""
+    assert client.get("/changes").status_code == 200
+    assert client.get("/api/changes").get_json()["count"] == 0
+    assert feed(client)[0].entries == []
