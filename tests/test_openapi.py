@@ -69,6 +69,7 @@ LOOSELY_DESCRIBED = {
     "/api/export.{fmt}",
     "/api/trips/export.{fmt}",
     "/api/trips/plan",
+    "/api/changes",  # since and days are each valid, but not together
 }
 
 # Examples per operation and generation mode; docs/security.md has a longer run.

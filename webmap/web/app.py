@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     if repository is not None:
         _follow_database(app, catalogue)
 
-    from . import api, assets, auth, edit, edit_pages, errors, exports, i18n, ogc, pages, review, security, trips
+    from . import api, assets, auth, changes, edit, edit_pages, errors, exports, i18n, ogc, pages, review, security, trips
 
     i18n.init_app(app)
     errors.init_app(app)
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.register_blueprint(edit.bp)  # writes, history, review queue (needs the repository)
     assert edit_pages.bp is edit.bp is review.bp  # the history page, edit form and review queue too
     app.register_blueprint(pages.bp)
+    app.register_blueprint(changes.bp)  # what changed: /changes, /changes.atom, /api/changes
     app.register_blueprint(trips.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(ogc.bp)
