@@ -70,7 +70,22 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     if repository is not None:
         _follow_database(app, catalogue)
 
-    from . import api, assets, auth, changes, edit, edit_pages, errors, exports, i18n, ogc, pages, review, security, trips
+    from . import (
+        api,
+        assets,
+        auth,
+        changes,
+        edit,
+        edit_pages,
+        errors,
+        exports,
+        i18n,
+        ogc,
+        pages,
+        review,
+        security,
+        trips,
+    )
 
     i18n.init_app(app)
     errors.init_app(app)
