@@ -37,6 +37,7 @@ def steward_edits(open_page, server):
     page.get_by_label("Longitude").fill("113.15")
     page.get_by_label("Latitude").fill("40.08")
     page.get_by_label("Location precision").select_option("site")
+    page.get_by_label("Where the location comes from").select_option("survey")
     page.get_by_label("Location source:").fill("A steward's visit")
     page.get_by_label("Uncertainty (metres)").fill("50")
     page.get_by_label("Why:").fill("located on a visit")
