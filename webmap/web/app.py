@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     if repository is not None:
         _follow_database(app, catalogue)
 
-    from . import api, assets, auth, edit, edit_pages, errors, exports, i18n, ogc, pages, security, trips
+    from . import api, assets, auth, edit, edit_pages, errors, exports, i18n, ogc, pages, security, suggest, trips
 
     i18n.init_app(app)
     errors.init_app(app)
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.register_blueprint(trips.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(ogc.bp)
+    suggest.init_app(app)  # residents' suggestions (#13), throttled by auth's limiter
     compress = Compress(app)
     # flask-compress has no open-data types in its list (read once, at init); add ours.
     compress.compress_mimetypes_set |= {t.split(";")[0] for t in _EXPORT_FORMATS.values()}
