@@ -95,7 +95,10 @@ def _created(sid: str):
             "id": sid,
             "status": "open",
             "status_page": page,
-            "message": _("Thank you. A steward of the map will look at your suggestion; this page shows its status."),
+            "message": _(
+                "Thank you. A steward of the map will look at your suggestion; "
+                "its status page shows what becomes of it."
+            ),
         }
     )
     resp.status_code = 201
