@@ -338,3 +338,37 @@ def test_a_read_only_map_has_no_suggestions(tmp_path):
     client = app.test_client()
     assert suggest(client).status_code == 404
     assert client.get("/suggestions/AAAAAAAAAAAAAAAA").status_code == 404
+
+
+def test_photo_limits_four_photos_or_a_body_too_large(app, db):
+    client = app.test_client()
+    four = [(io.BytesIO(jpeg_with_gps()), f"{i}.jpg") for i in range(4)]
+    resp = client.post(
+        "/api/suggestions", data={"what_is_wrong": "x", "photo": four}, content_type="multipart/form-data"
+    )
+    assert resp.status_code == 400 and resp.get_json()["error"]["field"] == "photo"
+    big = {"what_is_wrong": "x", "photo": (io.BytesIO(b"\xff\xd8\xff" + b"\0" * 1_100_000), "big.jpg")}
+    resp = client.post("/api/suggestions", data=big, content_type="multipart/form-data")
+    assert resp.status_code == 413 and resp.is_json
+    bad_licence = {"what_is_wrong": "x", "photo_licence": "mine", "photo": (io.BytesIO(jpeg_with_gps()), "a.jpg")}
+    resp = client.post("/api/suggestions", data=bad_licence, content_type="multipart/form-data")
+    assert resp.status_code == 400 and resp.get_json()["error"]["field"] == "photo_licence"
+    assert count(db, t.suggestions) == 0 and count(db, t.suggestion_photos) == 0
+
+
+def test_an_answered_suggestion_may_still_be_accepted(app, db):
+    client = app.test_client()
+    steward = bearer(db.tokens["stew"])
+    sid = suggest(client).get_json()["id"]
+    url = f"/api/suggestions/{sid}/decision"
+    assert client.post(url, json={"decision": "answered", "reply": "Which gate?"}, headers=steward).status_code == 200
+    resp = client.post(url, json={"decision": "accepted", "reply": "Moved to the east gate."}, headers=steward)
+    assert resp.status_code == 200 and resp.get_json()["status"] == "accepted"
+    html = client.get(f"/suggestions/{sid}").get_data(as_text=True)
+    assert "已采纳" in html and "Moved to the east gate." in html and "Which gate?" not in html
+    # The earlier reply is kept in the audit log.
+    decided = [e["detail"] for e in db.repo.audit_log() if e["event"] == "suggestion_decided"]
+    assert {(d["was"], d["decision"], d["reply"]) for d in decided} == {
+        ("open", "answered", "Which gate?"),
+        ("answered", "accepted", "Moved to the east gate."),
+    }

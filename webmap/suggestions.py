@@ -268,7 +268,8 @@ class Suggestions:
                 .where(t.suggestions.c.id == sid)
                 .values(status=decision, steward_reply=text, closed_at=at, decided_by=by)
             )
-            self.repo._audit(conn, "suggestion_decided", by, {"suggestion": sid, "decision": decision})
+            detail = {"suggestion": sid, "decision": decision, "reply": text, "was": row["status"]}
+            self.repo._audit(conn, "suggestion_decided", by, detail)
         return self.public(sid)
 
     def purge(self, days: int, *, at: datetime | None = None) -> int:
