@@ -176,6 +176,6 @@ def open_page(browser) -> Iterator[Callable[..., tuple]]:
     for ctx in contexts:
         ctx.close()
     for w in watches:
-        assert w.console_errors == [], f"browser console errors: {w.console_errors}"
+        assert w.console_errors == [], f"browser console errors: {w.console_errors} (outside: {w.outside_requests[:5]})"
         assert w.outside_requests == [], f"requests left the machine: {w.outside_requests}"
         assert w.dialogs == [], f"a dialog was opened (injected script ran?): {w.dialogs}"

@@ -107,7 +107,7 @@ def test_a_visitor_suggests_a_location_as_json_without_an_account_or_a_cookie(ap
     assert "Open: waiting for a steward" in en and "deleted 90 days after" in en
 
     # The stewards' side holds the contact (and the address hash), nobody else.
-    store = Suggestions(db.repo, app.extensions["webmap.settings"].uploads_dir, "k")
+    store = Suggestions(db.repo, app.extensions["webmap.settings"].uploads_dir)
     steward = store.for_stewards(sid)
     assert steward["contact"] == CONTACT and steward["address_hash"]
 
@@ -129,7 +129,7 @@ def test_a_visitor_sends_a_phone_photo_and_its_gps_never_reaches_the_store(app, 
     sid = resp.get_json()["id"]
     assert client.get(f"/api/suggestions/{sid}").get_json()["photos"] == 1
 
-    store = Suggestions(db.repo, tmp_path / "uploads", "k")
+    store = Suggestions(db.repo, tmp_path / "uploads")
     (photo,) = store.for_stewards(sid)["photos"]
     assert photo["credit"] == "王丽" and photo["licence"] == "cc-by-4.0"
     for size in ("full", "thumb"):
@@ -303,7 +303,7 @@ def test_purge_deletes_contacts_only_after_the_retention_period(app, db, tmp_pat
             t.suggestions.update().where(t.suggestions.c.id == old).values(closed_at=now() - timedelta(days=91))
         )
 
-    store = Suggestions(db.repo, tmp_path / "uploads", "k")
+    store = Suggestions(db.repo, tmp_path / "uploads")
     assert store.purge(90) == 1
     assert store.for_stewards(old)["contact"] is None and store.for_stewards(old)["address_hash"] is None
     assert store.for_stewards(recent)["contact"] == CONTACT

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,9 +42,11 @@ class Settings(BaseSettings):
     tianditu_key: str | None = Field(None, description="Tianditu (天地图) browser key; enables tianditu-vec/-img")
     host: str = Field("127.0.0.1", description="Address `webmap serve` listens on")
     port: int = Field(8000, ge=0, le=65535, description="Port for `webmap serve`; 0 picks a free one")
-    secret_key: str = Field(
-        default_factory=lambda: secrets.token_hex(32),
-        description="Flask secret key; random per process when unset",
+    secret_key: str | None = Field(
+        None,
+        repr=False,
+        description="Signs sessions, CSRF tokens and the catalogue snapshot; when unset, one is kept in "
+        "WEBMAP_CACHE_DIR/secret-key (set it when servers share a database but not that folder)",
     )
     cache_dir: Path = Field(
         PROJECT_ROOT / "instance" / "cache", description="Where generated photo thumbnails are kept"

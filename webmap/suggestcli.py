@@ -30,5 +30,5 @@ def purge(ctx, days: int | None) -> None:
     days = days or settings.suggestion_retention_days
     repo = _ready(ctx)
     with _or_exit():
-        count = Suggestions(repo, settings.uploads_dir, settings.secret_key).purge(days)
+        count = Suggestions(repo, settings.uploads_dir).purge(days)
     click.echo(f"Deleted the contact details of {count} suggestion(s) closed more than {days} days ago")

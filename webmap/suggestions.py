@@ -170,17 +170,18 @@ def photo_credit(credit: Any, licence: Any) -> tuple[str | None, str | None]:
 
 class Suggestions:
     """Suggestions in ``repo``'s database (its transactions and error handling), their
-    photos in ``uploads_dir``. ``secret`` keys the hash of the sender's address."""
+    photos in ``uploads_dir``. ``key`` keys the hash of the sender's address (None: no
+    hash is kept, e.g. for the purge command)."""
 
-    def __init__(self, repo, uploads_dir: Path, secret: str):
+    def __init__(self, repo, uploads_dir: Path, key: bytes | None = None):
         self.repo = repo
         self.uploads_dir = Path(uploads_dir)
-        self._secret = secret.encode()
+        self._key = key
 
     def address_hash(self, address: str | None) -> str | None:
-        if not address:
+        if not address or not self._key:
             return None
-        return hmac.new(self._secret, address.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._key, address.encode(), hashlib.sha256).hexdigest()
 
     def create(self, draft: Draft, photos: list[Photo] = (), address: str | None = None) -> str:
         """Store a validated suggestion (status open) and its photos; its new id."""

@@ -40,6 +40,14 @@ class FeatureStore(Mapping[str, SiteFeature]):
         self._json[served["id"]] = _dumps(served)
         self._compact[served["id"]] = _dumps(_compact(served))
 
+    def updated(self, order, fresh: FeatureStore) -> FeatureStore:
+        """A new store of the sites in ``order``: each one's bytes from ``fresh`` if it
+        has them (changed sites), else from this store (unchanged, shared, not copied)."""
+        new = FeatureStore(self._parse.cache_info().maxsize)
+        for mine, theirs, out in ((self._json, fresh._json, new._json), (self._compact, fresh._compact, new._compact)):
+            out.update((fid, theirs[fid] if fid in theirs else mine[fid]) for fid in order)
+        return new
+
     def _load(self, site_id: str) -> SiteFeature:
         return SiteFeature.model_validate_json(self._json[site_id])
 

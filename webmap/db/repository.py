@@ -220,6 +220,12 @@ class Repository(Accounts, Backups, Exchange, Checks):
             raise DataError([Problem(f"{self.masked}#sites", None, None, "no sites: run `webmap db init`")])
         return catalogue_from_served(self.data_dir, _DocSource(self.masked, texts), served, f"db-{n}")
 
+    def update_catalogue(self, cat: Catalogue, limit: int = 2000) -> Catalogue | None:
+        """``cat`` brought up to date site by site (``db.snapshot.update_catalogue``)."""
+        from .snapshot import update_catalogue
+
+        return update_catalogue(self, cat, limit)
+
     def holds_data(self) -> bool:
         """Whether the schema exists and holds sites (without creating anything)."""
         try:
@@ -256,6 +262,12 @@ class Repository(Accounts, Backups, Exchange, Checks):
     def pending(self) -> list[Revision]:
         with self._read() as conn:
             q = select(t.revisions).where(t.revisions.c.state == "pending").order_by(t.revisions.c.id)
+            return [_revision(r) for r in conn.execute(q)]
+
+    def proposals_by(self, author: str) -> list[Revision]:
+        """Every revision ``author`` proposed or saved, newest first (the "my proposals" page)."""
+        with self._read() as conn:
+            q = select(t.revisions).where(t.revisions.c.author == author).order_by(t.revisions.c.id.desc())
             return [_revision(r) for r in conn.execute(q)]
 
     def status(self) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import math
+import threading
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -37,13 +38,10 @@ def _collection(layer: str | None, compact: bool, columns: bool = False) -> Resp
     cache = current_app.extensions.setdefault("webmap.collections", {})
     entry = cache.get(key)
     if entry is None:
-        ids = cat.site_ids(layer)
-        if columns:
-            body = json.dumps(cat.columns(ids), ensure_ascii=False, separators=(",", ":")).encode()
-        else:
-            body = cat.feature_collection_bytes(ids, compact)
-        etag = hashlib.sha256(body).hexdigest()[:32]
-        entry = cache[key] = (etag, gzip.compress(body, compresslevel=6, mtime=0))
+        with _BUILDING:  # one build at a time: a request during the warm-up waits for it
+            entry = cache.get(key)
+            if entry is None:
+                entry = cache[key] = _build_collection(cat, layer, compact, columns)
     etag, gz = entry
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
     resp = Response(gz if gzipped else gzip.decompress(gz), mimetype="application/json")
@@ -55,11 +53,33 @@ def _collection(layer: str | None, compact: bool, columns: bool = False) -> Resp
     return resp.make_conditional(request)
 
 
-def warm(app) -> None:
-    """Build the cached data the map page loads, before the first visitor asks (at
-    100,000 sites it takes a couple of seconds)."""
-    with app.test_request_context("/api/columns", headers={"Accept-Encoding": "gzip"}):
-        _collection(None, compact=True, columns=True)
+_BUILDING = threading.Lock()
+
+
+def _build_collection(cat, layer: str | None, compact: bool, columns: bool) -> tuple[str, bytes]:
+    ids = cat.site_ids(layer)
+    if columns:
+        body = json.dumps(cat.columns(ids), ensure_ascii=False, separators=(",", ":")).encode()
+    else:
+        body = cat.feature_collection_bytes(ids, compact)
+    return hashlib.sha256(body).hexdigest()[:32], gzip.compress(body, compresslevel=6, mtime=0)
+
+
+def warm(app) -> threading.Thread:
+    """Build the cached data the map page loads (/api/columns), in the background: at
+    100,000 sites it takes a couple of seconds, which start-up (and a refresh after an
+    edit) need not wait for; a visitor asking meanwhile waits for this build."""
+
+    def run() -> None:
+        try:
+            with app.test_request_context("/api/columns", headers={"Accept-Encoding": "gzip"}):
+                _collection(None, compact=True, columns=True)
+        except Exception:  # noqa: BLE001 - the first request builds it then
+            app.logger.exception("warming /api/columns failed")
+
+    thread = threading.Thread(target=run, name="webmap-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 @bp.get("/api/layers")

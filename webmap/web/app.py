@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..catalogue import Catalogue, load_catalogue
 from ..exporters import FORMATS as _EXPORT_FORMATS
+from ..secret import derived_key, server_secret
 from ..settings import PROJECT_ROOT, Settings, load_settings
 from .errors import REFUSED_HOST
 
@@ -28,10 +29,17 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     ``webmap.db.repository.DatabaseError`` when the database cannot be used. A given
     ``catalogue`` is served as is, without a database."""
     settings = settings or load_settings()
+    secret = server_secret(settings.secret_key, settings.cache_dir)
+    snapshot_key = derived_key(secret, "catalogue-snapshot")
     repository = None
     if catalogue is None:
         repository = open_repository(settings)
-        catalogue = repository.load_catalogue() if repository is not None else load_catalogue(settings.data_dir)
+        if repository is None:
+            catalogue = load_catalogue(settings.data_dir)
+        else:  # the snapshot of the last full build and the changes since, if it has one
+            from ..db.snapshot import start_catalogue
+
+            catalogue = start_catalogue(repository, settings.cache_dir, snapshot_key)
 
     app = _WebmapFlask(
         "webmap",
@@ -39,7 +47,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(
-        SECRET_KEY=settings.secret_key,
+        SECRET_KEY=secret,
         JSON_AS_ASCII=False,
         COMPRESS_MIN_SIZE=500,
         # Larger bodies are a 413 (webmap/web/errors.py) before they are read; nginx has the same limit.
@@ -54,6 +62,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0, x_prefix=0)
     app.json.ensure_ascii = False
     app.extensions["webmap.settings"] = settings
+    app.extensions["webmap.snapshot_key"] = snapshot_key
     app.extensions["webmap.catalogue"] = catalogue
     app.extensions["webmap.repository"] = repository
     # What a write calls to show its change at once (webmap/web/edit.py; no import back here).
@@ -61,7 +70,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     if repository is not None:
         _follow_database(app, catalogue)
 
-    from . import api, assets, auth, edit, edit_pages, errors, exports, i18n, ogc, pages, security, suggest, trips
+    from . import api, assets, auth, edit, edit_pages, errors, exports, i18n, ogc, pages, review, security, trips
 
     i18n.init_app(app)
     errors.init_app(app)
@@ -70,15 +79,18 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     assets.init_app(app)  # ?v=<content hash> on static URLs (deploy/nginx.conf caches those)
     app.register_blueprint(api.bp)
     app.register_blueprint(edit.bp)  # writes, history, review queue (needs the repository)
-    assert edit_pages.bp is edit.bp  # the history page and the edit form are on it too
+    assert edit_pages.bp is edit.bp is review.bp  # the history page, edit form and review queue too
     app.register_blueprint(pages.bp)
     app.register_blueprint(trips.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(ogc.bp)
-    suggest.init_app(app)  # residents' suggestions (#13), throttled by auth's limiter
+    from . import suggest  # residents' suggestions (#13), throttled by auth's limiter
+
+    suggest.init_app(app)
     compress = Compress(app)
     # flask-compress has no open-data types in its list (read once, at init); add ours.
     compress.compress_mimetypes_set |= {t.split(";")[0] for t in _EXPORT_FORMATS.values()}
+    app.extensions["webmap.warm"] = api.warm
     api.warm(app)
     pages.warm(app)
     return app
@@ -180,12 +192,21 @@ def _refresh_in_background(app: Flask) -> None:
         app.extensions["webmap.follow"]["busy"] = False
 
 
+# Past this many sites changed since the last full build, refresh rebuilds the catalogue
+# rather than patching more sites into it (webmap/catalogue/incremental.py).
+FULL_REBUILD_AT = 2000
+
+
+def _layered_size(catalogue: Catalogue) -> int:
+    return getattr(catalogue.search_index, "size", 0)
+
+
 def refresh_catalogue(app: Flask) -> bool:
     """Serve what the database holds now, if it changed since we loaded: call after a
-    write (the poll calls it for changes made by other processes). Rebuilds the whole
-    in-memory catalogue from the stored, already validated sites (its search index and
-    sites table cannot be patched in place) and then swaps it in, so requests meanwhile
-    are answered from the previous one. True if it changed."""
+    write (the poll calls it for changes made by other processes). Builds a new
+    catalogue from the current one and the sites changed since its version (a full
+    rebuild from the stored rows when too many changed), then swaps it in, so requests
+    meanwhile are answered from the previous one. True if it changed."""
     repository = app.extensions.get("webmap.repository")
     if repository is None:
         return False
@@ -193,11 +214,18 @@ def refresh_catalogue(app: Flask) -> bool:
     with state["lock"]:
         if repository.version() == state["version"]:
             return False
-        catalogue = repository.load_catalogue()
+        current = app.extensions["webmap.catalogue"]
+        catalogue = repository.update_catalogue(current) if _layered_size(current) < FULL_REBUILD_AT else None
+        if catalogue is None:  # too many changes to patch in: the full rebuild (and a new snapshot)
+            from ..db.snapshot import full_catalogue
+
+            cache_dir = app.extensions["webmap.settings"].cache_dir
+            catalogue = full_catalogue(repository, cache_dir, app.extensions["webmap.snapshot_key"])
         app.extensions["webmap.catalogue"] = catalogue
         for key in _DERIVED:
             app.extensions.pop(key, None)
         state["version"] = _db_version(catalogue)
+    app.extensions["webmap.warm"](app)  # /api/columns for the new version, in the background
     return True
 
 

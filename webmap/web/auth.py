@@ -143,6 +143,18 @@ def check_role(role: str) -> Account:
     return who
 
 
+def page_role(role: str) -> Account:
+    """``check_role`` for an HTML page: a visitor is sent to the sign-in page (and back
+    here after), a too-low role gets a 403 page in the page's language."""
+    try:
+        return check_role(role)
+    except AuthError as exc:
+        if exc.status == 401:
+            lang = request.args.get("lang")
+            abort(redirect(url_for("auth.login", next=request.full_path.rstrip("?"), lang=lang)))
+        abort(403, description=_("This page is for the map's stewards. Your changes reach them as proposals."))
+
+
 def require_role(role: str) -> Callable:
     """A view decorator: the view runs only for an actor with ``role`` or higher."""
     if role not in ROLES:

@@ -11,10 +11,13 @@ from flask_babel import gettext as _
 
 from .. import vocab
 from ..history import diff
+from ..sources import NAMED_SOURCES, compose, split
 from . import catalogue
-from .auth import AuthError, check_role, repository
+from .auth import page_role, repository
 from .edit import MAX_COMMENT, _publishes, bp, replace_site
+from .edit_map import point_map_config
 from .errors import ApiError
+from .problem_text import translated
 
 # ---------------------------------------------------------------------------
 # The public history page: what changed, field by field, in the page's language
@@ -94,7 +97,9 @@ FORM_FIELDS = {
     "summary_en": "properties.summary.en",
     "status": "properties.status",
     "precision": "properties.location.precision",
+    "source_kind": "properties.location.source.kind",
     "location_source": "properties.location.source",
+    "source_url": "properties.location.source.url",
     "uncertainty_m": "properties.location.uncertainty_m",
     "lon": "geometry",
     "lat": "geometry",
@@ -106,12 +111,15 @@ def _form_values(feature: dict) -> dict[str, str]:
     p, loc = feature["properties"], feature["properties"]["location"]
     coords = (feature.get("geometry") or {}).get("coordinates") or ("", "")
     unc = loc.get("uncertainty_m")
+    kind, text, url = split(loc["source"])
     return {
         "summary_zh": p["summary"]["zh"],
         "summary_en": p["summary"]["en"],
         "status": p["status"],
         "precision": loc["precision"],
-        "location_source": loc["source"],
+        "source_kind": kind,
+        "location_source": text,
+        "source_url": url,
         "uncertainty_m": "" if unc is None else f"{unc:g}",
         "lon": str(coords[0]),
         "lat": str(coords[1]),
@@ -136,7 +144,12 @@ def _feature_from_form(current: dict, form, errors: dict[str, str]) -> dict:
     p["status"] = form.get("status", "")
     loc = p["location"]
     loc["precision"] = form.get("precision", "")
-    loc["source"] = form.get("location_source", "")
+    kind, url = form.get("source_kind", ""), form.get("source_url", "").strip()
+    if kind and kind not in NAMED_SOURCES:
+        errors["source_kind"] = _("Choose a source from the list.")
+    if url and (not url.startswith(("https://", "http://")) or any(c.isspace() or c in "<>" for c in url)):
+        errors["source_url"] = _("A web address starts with https:// and has no spaces.")
+    loc["source"] = compose(kind, form.get("location_source", ""), url)
     unc = _number(form.get("uncertainty_m", ""), "uncertainty_m", errors)
     if unc is None:
         loc.pop("uncertainty_m", None)
@@ -149,6 +162,9 @@ def _feature_from_form(current: dict, form, errors: dict[str, str]) -> dict:
         errors["lon" if lon is None else "lat"] = _("Give both longitude and latitude, or neither.")
     else:
         feature["geometry"] = {"type": "Point", "coordinates": [lon, lat]}
+    # A point placed or moved must say where it comes from: a named source from the list.
+    if feature["geometry"] and feature["geometry"] != current.get("geometry") and not kind:
+        errors["source_kind"] = _("Choose where this location comes from.")
     return feature
 
 
@@ -158,20 +174,23 @@ def _problems_by_field(problems: list[dict[str, Any]]) -> tuple[dict[str, str], 
     other: list[str] = []
     for problem in problems:
         where = problem.get("field") or ""
+        if not where:  # the model's own checks name no field; their message does
+            if "uncertainty_m" in problem["message"]:
+                where = "properties.location.uncertainty_m"
+            elif "precision" in problem["message"]:
+                where = "properties.location.precision"
         names = [n for n, f in FORM_FIELDS.items() if where and (where + ".").startswith(f + ".")]
         if names:
-            by_field.setdefault(names[0], problem["message"])
+            by_field.setdefault(names[0], translated(problem["message"]))
         else:
-            other.append(f"{where}: {problem['message']}" if where else problem["message"])
+            message = translated(problem["message"])
+            other.append(f"{where}: {message}" if where else message)
     return by_field, other
 
 
 @bp.route("/sites/<site_id>/edit", methods=["GET", "POST"])
 def edit_page(site_id: str):
-    try:
-        who = check_role("editor")
-    except AuthError:
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?"), lang=request.args.get("lang")))
+    who = page_role("editor")
     stored = repository().site(site_id)
     if stored is None or stored.retired:
         abort(404, description=_("No place with the id “%(id)s”.", id=site_id))
@@ -216,6 +235,8 @@ def edit_page(site_id: str):
             notes=notes,
             revision=revision,
             vocab=vocab.as_json(),
+            sources=NAMED_SOURCES,
+            point_map=point_map_config(),
             publishes=_publishes(who),
         ),
         status,

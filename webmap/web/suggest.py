@@ -18,11 +18,12 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, Flask, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..photo_ingest import PhotoRejected, ingest
 from ..photos import MAX_FILE_BYTES
+from ..secret import derived_key
 from ..suggestions import MAX_PHOTOS, Photo, SuggestionError, Suggestions, photo_credit, validate
 from . import catalogue, json_body, settings
 from .auth import check_role, repository
@@ -38,8 +39,8 @@ def store() -> Suggestions:
     repo = repository()
     if repo is None:
         raise ApiError(404, "not_enabled", _("Suggestions are not enabled on this map."))
-    cfg = settings()
-    return Suggestions(repo, cfg.uploads_dir, cfg.secret_key)
+    key = derived_key(current_app.config["SECRET_KEY"], "suggestion-address")
+    return Suggestions(repo, settings().uploads_dir, key)
 
 
 def _site_exists(site_id: str) -> bool:

@@ -20,9 +20,10 @@
    *   list()  after the list has been redrawn
    *   url()  after the address bar was rewritten (once per action) */
   const listeners = {ready: [], popup: [], change: [], list: [], url: []};
-  let readyArgs = null;
+  let readyArgs = null, popupArgs = null;
   function emit(event, ...args) {
     if (event === "ready") readyArgs = args;
+    if (event === "popup") popupArgs = args;
     listeners[event].forEach((fn) => fn(...args));
   }
 
@@ -36,9 +37,14 @@
 
   app.WebMap = window.WebMap = {
     map, config, el, features: [], markers: null, state: null,  // markers, state: set by map.js
-    // "ready" is remembered: a script that registers after the data came in (the data is
-    // preloaded, so it can beat a later <script>) is called at once.
-    on: (event, fn) => { listeners[event].push(fn); if (event === "ready" && readyArgs) fn(...readyArgs); },
+    // "ready" and the popup open now are remembered: a script that registers after the data
+    // came in (the data is preloaded, so it can beat a later <script>; a shared link's
+    // popup opens with it) is called at once.
+    on: (event, fn) => {
+      listeners[event].push(fn);
+      if (event === "ready" && readyArgs) fn(...readyArgs);
+      if (event === "popup" && popupArgs && popupArgs[0].isConnected) fn(...popupArgs);
+    },
     visibleFeatures: () => app.filter.visibleFeatures(),
     // How far a marker is fanned out from its site's point, in screen pixels [x, y]
     // (several sites can share one approximate point); [0, 0] when it is not.
