@@ -54,7 +54,7 @@ def test_init_is_idempotent_and_seeds_the_shipped_data_once(db_url):
     assert Repository.open(db_url, DATA).init(DATA) is False  # another process, later
     info = repo.status()
     assert info["sites"] == len(shipped_features()) and info["revisions"] == info["sites"]
-    assert info["version"] == 1 and info["schema"] == "0001"
+    assert info["version"] == 1 and info["schema"] == "0002_suggestions"
     assert repo.published_features() == shipped_features()
 
 

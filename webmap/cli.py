@@ -1,5 +1,5 @@
 """Command line: ``webmap validate``, ``webmap serve``, ``webmap build``; ``webmap db|users|tokens``
-(the database, in ``webmap.dbcli``)."""
+(the database, in ``webmap.dbcli``); ``webmap suggestions purge`` (in ``webmap.suggestcli``)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .db.errors import DatabaseError
 from .dbcli import register as _register_db_commands
 from .photos import StorageError
 from .settings import SettingsError, load_settings
+from .suggestcli import suggestions as _suggestions
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -143,6 +144,7 @@ def _settings(**overrides):
 
 
 _register_db_commands(main)
+main.add_command(_suggestions)
 
 if __name__ == "__main__":
     main()

@@ -13,6 +13,7 @@ from typing import Any
 from .openapi_base import _error, _feature_collection, _json, _model, _ref
 from .openapi_changes import _changes_paths
 from .openapi_more import _more_paths
+from .openapi_suggestions import _suggestion_paths
 from .openapi_write import _write_paths, _write_schemas
 from .schema import Layer, SiteFeature, Theme
 from .trips.itinerary import TripRequest
@@ -142,6 +143,7 @@ def openapi_document(layer_ids: list[str] | None = None) -> dict[str, Any]:
 
     paths = _read_paths(layer_param, bad_request, not_modified, ok, etag)
     paths.update(_changes_paths(layer_param, bad_request))
+    paths.update(_suggestion_paths(bad_request))
     for path, operations in _write_paths(bad_request).items():
         paths[path] = {**paths.get(path, {}), **operations}
     return {

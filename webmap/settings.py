@@ -158,6 +158,35 @@ class Settings(BaseSettings):
         ids = self.basemaps.split(",")
         return [self.tiles, *[b for b in ids if b != self.tiles]]
 
+    # Residents' suggestions (webmap/suggestions.py, webmap/web/suggest.py).
+    suggestion_retention_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        description="Days after a suggestion closes before its contact details (and sender address hash) are "
+        "deleted by `webmap suggestions purge`",
+    )
+    suggestions_per_address: str = Field(
+        "5 per 10 minutes;20 per day",
+        description="How many suggestions one address may send (Flask-Limiter syntax, ';' between limits); "
+        "more get 429",
+    )
+    uploads_dir: Path = Field(
+        PROJECT_ROOT / "instance" / "uploads",
+        description="Where photos sent with suggestions are kept (re-encoded, never served to visitors)",
+    )
+
+    @field_validator("suggestions_per_address")
+    @classmethod
+    def rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError("must be limits like '5 per 10 minutes;20 per day'") from None
+        return value
+
     # Trip planner. No routing service: a leg is the geodesic distance times a detour factor,
     # at a mode speed. These are rough estimates, labelled as such wherever they are shown.
     cluster_at: int = Field(

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -111,3 +112,40 @@ version = Table(
     Column("id", Integer, primary_key=True),
     Column("n", Integer, nullable=False),
 )
+
+# Residents' suggestions (webmap/suggestions.py): what is wrong, optionally where it really
+# is, optionally how to reach the suggester (stewards only; ``contact`` and ``address_hash``
+# are cleared a retention period after the suggestion closes). ``id`` is random and
+# unguessable: the suggester's status page link is the only way to it.
+suggestions = Table(
+    "suggestions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("site_id", String(200), nullable=True),  # no FK: a site may be retired or renamed later
+    Column("what_is_wrong", Text, nullable=False),
+    Column("lon", Float, nullable=True),  # a proposed location: both or neither
+    Column("lat", Float, nullable=True),
+    Column("contact", Text, nullable=True),  # stewards only, never public, never exported
+    Column("address_hash", String(64), nullable=True),  # keyed hash of the sender's address, same rule
+    Column("status", String(16), nullable=False),  # open | answered | accepted | rejected
+    Column("steward_reply", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("decided_by", String(200), nullable=True),
+)
+Index("suggestions_status_idx", suggestions.c.status, suggestions.c.created_at)
+
+# Photos sent with a suggestion, already re-encoded by webmap/photo_ingest.py; ``photo``
+# is the stored file's SHA-256 (webmap/suggestion_photos.py). Not shown to visitors.
+suggestion_photos = Table(
+    "suggestion_photos",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("suggestion_id", String(32), ForeignKey("suggestions.id"), nullable=False),
+    Column("photo", String(64), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("credit", Text, nullable=True),
+    Column("licence", String(32), nullable=True),  # a key of photo_ingest.LICENCES
+)
+Index("suggestion_photos_suggestion_idx", suggestion_photos.c.suggestion_id)
