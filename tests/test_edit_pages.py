@@ -85,3 +85,17 @@ def test_pages_for_editors_send_visitors_to_sign_in_and_back(client):
     assert resp.status_code == 403
     assert "此页面供地图管理员使用" in resp.get_data(as_text=True)
     assert client.get("/my/proposals").status_code == 200
+
+
+def test_only_stewards_restore_a_version_and_only_with_the_pages_token(client):
+    path = "/sites/yungang-grottoes/history/1/restore"
+    assert client.post(path, data={"comment": "x"}).status_code in (302, 401)  # nobody signed in
+    csrf = sign_in(client, "ed")
+    resp = client.post(path, data={"comment": "x", "csrf_token": csrf})
+    assert resp.status_code == 403
+    csrf = sign_in(client, "stew")
+    assert client.post(path, data={"comment": "x"}).status_code == 400  # no CSRF token
+    resp = client.post(path + "?lang=en", data={"comment": "", "csrf_token": csrf})
+    assert resp.status_code == 400 and "Say briefly why" in resp.get_data(as_text=True)
+    history = client.get("/api/sites/yungang-grottoes/history").get_json()
+    assert len(history["revisions"]) == 1  # nothing was written by the refused tries

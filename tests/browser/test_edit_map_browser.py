@@ -88,6 +88,9 @@ def test_steward_places_an_unlocated_place_and_a_visitor_on_a_phone_sees_it(edit
     got = phone.evaluate(f"fetch('/api/sites/{UNLOCATED}').then(r => r.json())")
     assert got["geometry"]["coordinates"] == pytest.approx([lon, lat], abs=1e-6)
     assert got["properties"]["location"]["uncertainty_m"] == 30
+    # its page says how exact the point is (a site-level point has no dashed circle on the map)
+    phone.goto(f"{server.url}/sites/{UNLOCATED}?lang=en")
+    assert "Located to within about 30 m." in phone.locator("main").inner_text()
 
 
 def test_an_editor_proposes_a_steward_publishes_and_rejects_and_the_editor_reads_why(editable, open_page):
@@ -163,3 +166,61 @@ def test_visitors_and_editors_cannot_open_the_review_queue(editable, open_page):
     # Chromium logs each refused page; those two are the ones expected
     assert [e.split("(")[-1] for e in ewatch.console_errors] == ["FORBIDDEN)", "FORBIDDEN)"]
     ewatch.console_errors.clear()
+
+
+def test_two_stewards_edit_one_place_and_the_second_save_is_refused_with_what_changed(editable, open_page):
+    server, _ = editable
+    first, _ = sign_in(open_page, server, "stew")
+    second, swatch = sign_in(open_page, server, "root")
+    for page in (first, second):
+        page.goto(f"{server.url}/sites/{LOCATED}/edit?lang=en")
+    first.get_by_label("Summary (English)").fill("The first steward's summary.")
+    first.get_by_label("Why:").fill("first")
+    first.get_by_role("button", name="Save").click()
+    first.wait_for_url(f"{server.url}/sites/{LOCATED}?lang=en")
+
+    second.get_by_label("Summary (English)").fill("The second steward's summary.")
+    second.get_by_label("Why:").fill("second")
+    second.get_by_role("button", name="Save").click()
+    note = second.locator(".form-error").inner_text()
+    assert "Someone changed this place since you opened the form" in note and "summary" in note
+    assert second.get_by_label("Summary (English)").input_value() == "The second steward's summary."  # not lost
+    assert swatch.console_errors == ["Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"]
+    swatch.console_errors.clear()
+    visitor, _ = open_page(server, f"/sites/{LOCATED}?lang=en", wait_ready=False)
+    assert visitor.locator("p.summary").inner_text() == "The first steward's summary."
+    # saving again, knowingly, keeps the second version
+    second.get_by_role("button", name="Save").click()
+    second.wait_for_url(f"{server.url}/sites/{LOCATED}?lang=en")
+    visitor.reload()
+    assert visitor.locator("p.summary").inner_text() == "The second steward's summary."
+
+
+def test_a_steward_brings_an_old_version_back_from_the_history_page(editable, open_page):
+    server, _ = editable
+    page, _ = sign_in(open_page, server, "stew")
+    visitor, _ = open_page(server, f"/sites/{LOCATED}?lang=en", wait_ready=False)
+    original = visitor.locator("p.summary").inner_text()
+    page.goto(f"{server.url}/sites/{LOCATED}/edit?lang=en")
+    page.get_by_label("Summary (English)").fill("A hasty summary.")
+    page.get_by_label("Why:").fill("hasty")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"{server.url}/sites/{LOCATED}?lang=en")
+    visitor.reload()
+    assert visitor.locator("p.summary").inner_text() == "A hasty summary."
+    # visitors see the history, not the restore buttons
+    visitor.goto(f"{server.url}/sites/{LOCATED}/history?lang=en")
+    assert visitor.locator("form.restore").count() == 0
+
+    page.goto(f"{server.url}/sites/{LOCATED}/history?lang=en")
+    revisions = page.locator("section.revision")
+    assert revisions.first.locator("form.restore").count() == 0  # the current version
+    older = revisions.nth(1)
+    older.get_by_label("Bring back the version after this revision. Why:").fill("the hasty edit lost the facts")
+    older.get_by_role("button", name="Bring this version back").click()
+    assert "is the current version again" in page.locator("p.note").inner_text()
+    assert "the hasty edit lost the facts" in page.locator("section.revision").first.inner_text()
+    visitor.goto(f"{server.url}/sites/{LOCATED}?lang=en")
+    assert visitor.locator("p.summary").inner_text() == original
+    map_page, _ = open_page(server, f"/?site={LOCATED}&lang=en")
+    assert original in map_page.locator(".leaflet-popup-content").inner_text()

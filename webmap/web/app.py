@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         ogc,
         pages,
         review,
+        revert_page,
         security,
         trips,
     )
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     assets.init_app(app)  # ?v=<content hash> on static URLs (deploy/nginx.conf caches those)
     app.register_blueprint(api.bp)
     app.register_blueprint(edit.bp)  # writes, history, review queue (needs the repository)
-    assert edit_pages.bp is edit.bp is review.bp  # the history page, edit form and review queue too
+    assert edit_pages.bp is edit.bp is review.bp is revert_page.bp  # history (and restore), edit form, review queue
     app.register_blueprint(pages.bp)
     app.register_blueprint(changes.bp)  # what changed: /changes, /changes.atom, /api/changes
     app.register_blueprint(trips.bp)

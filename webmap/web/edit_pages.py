@@ -72,10 +72,9 @@ def last_revision(site_id: str):
     return published[-1] if published else None
 
 
-@bp.get("/sites/<site_id>/history")
-def history_page(site_id: str):
-    cat = catalogue()
-    feature = cat.features.get(site_id)
+def history_rows(site_id: str):
+    """(feature, published revisions newest first with their readable diff); 404 if unknown."""
+    feature = catalogue().features.get(site_id)
     if feature is None:
         abort(404, description=_("No place with the id “%(id)s”.", id=site_id))
     repo = repository()
@@ -85,7 +84,14 @@ def history_page(site_id: str):
         {"rev": r, "changes": [readable(c, labels) for c in diff(r.before, r.after)]}
         for r in sorted(revisions, key=lambda r: r.n, reverse=True)
     ]
-    return render_template("history.html", f=feature, p=feature.properties, rows=rows)
+    return feature, rows
+
+
+@bp.get("/sites/<site_id>/history")
+def history_page(site_id: str):
+    feature, rows = history_rows(site_id)
+    restored = request.args.get("restored", type=int)
+    return render_template("history.html", f=feature, p=feature.properties, rows=rows, restored=restored, errors={})
 
 
 # ---------------------------------------------------------------------------
