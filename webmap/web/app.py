@@ -82,8 +82,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         i18n,
         ogc,
         pages,
-        review,
         revert_page,
+        review,
         security,
         trips,
     )
