@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         revert_page,
         review,
         security,
+        site_pages,
         trips,
     )
 
@@ -95,7 +96,9 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     assets.init_app(app)  # ?v=<content hash> on static URLs (deploy/nginx.conf caches those)
     app.register_blueprint(api.bp)
     app.register_blueprint(edit.bp)  # writes, history, review queue (needs the repository)
-    assert edit_pages.bp is edit.bp is review.bp is revert_page.bp  # history (and restore), edit form, review queue
+    assert (
+        edit_pages.bp is edit.bp is review.bp is revert_page.bp is site_pages.bp
+    )  # history (and restore), edit form, review queue
     app.register_blueprint(pages.bp)
     app.register_blueprint(changes.bp)  # what changed: /changes, /changes.atom, /api/changes
     app.register_blueprint(trips.bp)

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from .. import vocab
 from ..history import diff
 from ..sources import NAMED_SOURCES, compose, split
-from . import catalogue
+from . import catalogue, edit_fields
 from .auth import page_role, repository
 from .edit import MAX_COMMENT, _publishes, bp, replace_site
 from .edit_map import point_map_config
@@ -110,6 +110,8 @@ FORM_FIELDS = {
     "lon": "geometry",
     "lat": "geometry",
     "comment": "comment",
+    **edit_fields.FIELDS,
+    "new_id": "id",
 }
 
 
@@ -130,6 +132,7 @@ def _form_values(feature: dict) -> dict[str, str]:
         "lon": str(coords[0]),
         "lat": str(coords[1]),
         "comment": "",
+        **edit_fields.values(feature),
     }
 
 
@@ -147,6 +150,7 @@ def _feature_from_form(current: dict, form, errors: dict[str, str]) -> dict:
     feature = json.loads(json.dumps(current))
     p = feature["properties"]
     p["summary"] = {"zh": form.get("summary_zh", ""), "en": form.get("summary_en", "")}
+    edit_fields.apply(feature, form)
     p["status"] = form.get("status", "")
     loc = p["location"]
     loc["precision"] = form.get("precision", "")
@@ -186,8 +190,9 @@ def _problems_by_field(problems: list[dict[str, Any]]) -> tuple[dict[str, str], 
             elif "precision" in problem["message"]:
                 where = "properties.location.precision"
         names = [n for n, f in FORM_FIELDS.items() if where and (where + ".").startswith(f + ".")]
-        if names:
-            by_field.setdefault(names[0], translated(problem["message"]))
+        if names:  # the most specific field: school_trip.notes.zh is trip_notes_zh, not school_trip
+            name = max(names, key=lambda n: len(FORM_FIELDS[n]))
+            by_field.setdefault(name, translated(problem["message"]))
         else:
             message = translated(problem["message"])
             other.append(f"{where}: {message}" if where else message)
@@ -203,7 +208,7 @@ def edit_page(site_id: str):
     values, errors, notes, status = _form_values(stored.feature), {}, [], 200
     revision = stored.revision
     if request.method == "POST":
-        values = {k: request.form.get(k, "") for k in FORM_FIELDS}
+        values = {k: request.form.get(k, "") for k in FORM_FIELDS} | edit_fields.submitted(request.form)
         revision = int(request.form.get("revision", "0") or 0) if request.form.get("revision", "").isdigit() else 0
         feature = _feature_from_form(stored.feature, request.form, errors)
         comment = values["comment"].strip()
@@ -241,6 +246,9 @@ def edit_page(site_id: str):
             notes=notes,
             revision=revision,
             vocab=vocab.as_json(),
+            layers=cat.layers,
+            themes=cat.themes,
+            max_facts=edit_fields.MAX_FACTS,
             sources=NAMED_SOURCES,
             point_map=point_map_config(),
             publishes=_publishes(who),
