@@ -128,7 +128,7 @@ def _message(field: str | None) -> str:
     if field == "reply":
         return _("Give a reason: the resident reads it.")
     if field == "duplicate_of":
-        return _("Give the number of another open suggestion.")
+        return _("Give the id of another open suggestion.")
     if field and field.endswith("_licence"):
         return _("Choose a licence for the photo.")
     return _("Fill in this field before publishing the photo.")
