@@ -124,6 +124,15 @@ def test_the_queue_shows_the_distance_counts_photos_and_hostile_text_literally(a
     src = re.search(r'<img src="(/review/suggestions/photo/[0-9a-f]{64}/thumb)"', html).group(1)
     assert client.get(src).status_code == 200 and client.get(src).mimetype == "image/jpeg"
     assert visitor.get(src).status_code == 302
+    editor = app.test_client()
+    editor_csrf = sign_in(editor, "ed")
+    assert editor.get(src).status_code == 403
+    resp = editor.post(f"/review/suggestions/{hostile}/accept", data=accept_form(editor_csrf))
+    assert resp.status_code == 403
+    assert visitor.get(f"/api/suggestions/{hostile}").get_json()["status"] == "open"
+    # the accept form shows the visitor's text literally too (and as the "why" seed)
+    form_page = client.get(f"/review/suggestions/{hostile}/accept?lang=en").get_data(as_text=True)
+    assert XSS not in form_page and "&lt;script&gt;alert(2)&lt;/script&gt;" in form_page
 
 
 def test_accept_publishes_a_revision_with_the_source_and_the_suggestion_is_accepted(app, db):
@@ -135,6 +144,9 @@ def test_accept_publishes_a_revision_with_the_source_and_the_suggestion_is_accep
     resp = client.post(f"/review/suggestions/{sid}/accept?lang=en", data=accept_form(csrf, source_kind=""))
     assert resp.status_code == 400 and "Choose where this location comes from." in resp.get_data(as_text=True)
     assert client.get(f"/api/suggestions/{sid}").get_json()["status"] == "open"
+    # and say how far off the point may be
+    resp = client.post(f"/review/suggestions/{sid}/accept?lang=en", data=accept_form(csrf, uncertainty_m=""))
+    assert resp.status_code == 400 and 'id="error-uncertainty_m"' in resp.get_data(as_text=True)
 
     resp = client.post(f"/review/suggestions/{sid}/accept?lang=en", data=accept_form(csrf, comment="moved"))
     assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]

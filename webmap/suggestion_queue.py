@@ -25,6 +25,7 @@ from .db.engine import now
 from .db.errors import Conflict, NotFound
 from .geo import GEOD
 from .photo_ingest import LICENCES
+from .photos import StorageError
 from .suggestions import FINAL, MAX_CREDIT, SuggestionError, Suggestions, _text
 
 PUBLISHED_PREFIX = "s-"
@@ -114,8 +115,13 @@ def publish_photo(uploads_dir: Path, photos_dir: Path, ref: str) -> str:
     name = f"{PUBLISHED_PREFIX}{ref[:24]}.jpg"
     target = Path(photos_dir) / name
     if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".part")
-        shutil.copyfile(source, tmp)
-        tmp.replace(target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, tmp)
+            tmp.replace(target)
+        except FileNotFoundError:
+            raise SuggestionError("photo", "the stored photo is missing from the uploads folder") from None
+        except OSError as exc:
+            raise StorageError(f"the photos folder cannot be written ({exc.strerror or exc})") from None
     return name

@@ -155,7 +155,7 @@ def accept_page(sid: str):
         if s["proposed_location"]:
             values["lon"], values["lat"] = (str(c) for c in s["proposed_location"]["coordinates"])
         # The steward names where the new point comes from: nothing chosen for them.
-        values.update(source_kind="", location_source="", source_url="")
+        values.update(source_kind="", location_source="", source_url="", uncertainty_m="")
         values["comment"] = f"{s['what_is_wrong'][:300]} ({_attribution(sid)})"
         for p in photos:
             p.update(publish=True, alt_zh="", alt_en="", credit=p["credit"] or "", licence=p["licence"] or "")
@@ -173,6 +173,8 @@ def accept_page(sid: str):
             comment = f"{comment} ({_attribution(sid)})".strip()
         if len(comment) > MAX_COMMENT:
             errors["comment"] = _("At most %(n)s characters.", n=MAX_COMMENT)
+        if not values["uncertainty_m"].strip() and not errors.get("uncertainty_m"):
+            errors["uncertainty_m"] = _("Give the uncertainty in metres: how far off the point may be.")
         if not reply:
             errors["reply"] = _("Give a reason: the resident reads it.")
         new_photos = []
