@@ -204,3 +204,12 @@ def test_a_duplicate_is_closed_and_rejections_need_a_reason(app):
     assert public["status"] == "answered" and public["steward_reply"] == "Same as another." and first not in str(public)
     html = client.get("/review/suggestions").get_data(as_text=True)
     assert f'id="suggestion-{first}"' in html and f'id="suggestion-{second}"' not in html
+    # a duplicate of itself or of nothing is refused
+    for other in (first, "A" * 16):
+        form = {"csrf_token": csrf, "decision": "duplicate", "duplicate_of": other, "reason": "Same."}
+        assert client.post(f"/review/suggestions/{first}/decide", data=form).status_code == 400
+    # accepting the first tells the duplicate's sender the same outcome
+    resp = client.post(f"/review/suggestions/{first}/accept?lang=en", data=accept_form(csrf))
+    assert resp.status_code == 302
+    dup = visitor.get(f"/api/suggestions/{second}").get_json()
+    assert dup["status"] == "accepted" and "Revision" in dup["steward_reply"]

@@ -84,9 +84,24 @@ def merge(store: Suggestions, sid: str, into: str, reply: Any, *, by: str) -> No
     _close(store, sid, "answered", text, by, "suggestion_merged", {"duplicate_of": into})
 
 
+def duplicates_of(store: Suggestions, sid: str) -> list[str]:
+    """The suggestions merged into ``sid`` (from the audit log), oldest merge first."""
+    a = t.audit.c
+    with store.repo._read() as conn:
+        rows = conn.execute(select(a.detail).where(a.event == "suggestion_merged").order_by(a.id)).scalars()
+        return [d["suggestion"] for d in rows if d.get("duplicate_of") == sid]
+
+
 def accept(store: Suggestions, sid: str, reply: str, *, revision: int, site_id: str, by: str) -> None:
-    """Mark ``sid`` accepted: its public reply says which revision of the place used it."""
-    _close(store, sid, "accepted", reply, by, "suggestion_decided", {"revision": revision, "site": site_id})
+    """Mark ``sid`` accepted: its public reply says which revision of the place used it.
+    Suggestions merged into it as duplicates (still answered) are accepted with it, so
+    their senders read the same outcome."""
+    detail = {"revision": revision, "site": site_id}
+    _close(store, sid, "accepted", reply, by, "suggestion_decided", detail)
+    for dup in duplicates_of(store, sid):
+        row = store.public(dup)
+        if row is not None and row["status"] not in FINAL:
+            _close(store, dup, "accepted", reply, by, "suggestion_decided", {**detail, "duplicate_of": sid})
 
 
 def check_photo(index: int, credit: Any, licence: Any, alt_zh: Any, alt_en: Any) -> dict[str, Any]:
