@@ -74,6 +74,11 @@ def test_a_suggestion_with_a_photo_is_accepted_and_the_visitor_sees_it(editable,
     steward.wait_for_function(f"document.querySelector('#suggestion-{sid} .proposal-map .point-new') !== null")
     assert item.locator(".suggestion-photos img").evaluate("i => i.complete && i.naturalWidth > 0")
     assert "1" in steward.locator("#suggestion-counts").inner_text()
+    # the overview map has its proposed point; a tap on it goes to the suggestion
+    steward.wait_for_selector("#suggestions-map .suggestion-point")
+    assert steward.evaluate("WebMapSuggestionsMap.count") == 1
+    steward.locator("#suggestions-map .suggestion-point").click()
+    assert steward.evaluate("document.activeElement.closest('section').id") == f"suggestion-{sid}"
 
     # accept → edit: pre-filled with the proposed point; the steward names the source
     item.locator(".accept-link").click()

@@ -77,9 +77,15 @@ def queue_page(errors: dict | None = None, status: int = 200):
     counts = counts_by_layer([r["s"] for r in rows], _layer_of)
     cat = catalogue()
     layers = [(layer, counts[layer.id]) for layer in cat.layers if counts.get(layer.id)]
+    map_points = [
+        {"id": r["s"]["id"], "point": r["proposed"], "label": _("Suggestion %(id)s", id=r["s"]["id"])}
+        for r in rows
+        if r["proposed"]
+    ]
     html = render_template(
         "review_suggestions.html",
         rows=rows,
+        map_points=map_points,
         layers=layers,
         no_place=counts.get(None, 0),
         errors=errors or {},
