@@ -213,3 +213,15 @@ def test_a_duplicate_is_closed_and_rejections_need_a_reason(app):
     assert resp.status_code == 302
     dup = visitor.get(f"/api/suggestions/{second}").get_json()
     assert dup["status"] == "accepted" and "Revision" in dup["steward_reply"]
+
+
+def test_a_flood_shows_the_newest_and_says_how_many_are_open(app, monkeypatch):
+    import webmap.suggestion_queue
+
+    monkeypatch.setattr(webmap.suggestion_queue, "QUEUE_LIMIT", 2)
+    visitor = app.test_client()
+    ids = [suggest(visitor, what_is_wrong=f"note {i}") for i in range(3)]
+    client, _ = steward(app)
+    html = client.get("/review/suggestions?lang=en").get_data(as_text=True)
+    assert "Showing the newest 2 of 3 open suggestions" in html
+    assert f'id="suggestion-{ids[0]}"' not in html and f'id="suggestion-{ids[2]}"' in html

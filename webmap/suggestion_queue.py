@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from . import suggestion_photos
 from .db import tables as t
@@ -30,6 +30,7 @@ from .suggestions import FINAL, MAX_CREDIT, SuggestionError, Suggestions, _text
 
 PUBLISHED_PREFIX = "s-"
 MAX_ALT = 300
+QUEUE_LIMIT = 200  # one page; a flood shows as its count, not as 10,000 sections
 
 
 def distance_m(a: list[float] | None, b: list[float] | None) -> float | None:
@@ -40,13 +41,16 @@ def distance_m(a: list[float] | None, b: list[float] | None) -> float | None:
     return float(dist)
 
 
-def open_suggestions(store: Suggestions) -> list[dict[str, Any]]:
-    """The open suggestions, newest first, each as ``Suggestions.for_stewards`` gives it."""
+def open_suggestions(store: Suggestions, limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """The newest ``limit`` open suggestions, newest first, each as
+    ``Suggestions.for_stewards`` gives it, and how many are open in all."""
     s = t.suggestions.c
     with store.repo._read() as conn:
-        ids = conn.execute(select(s.id).where(s.status == "open").order_by(s.created_at.desc(), s.id.desc())).scalars()
-        ids = list(ids)
-    return [v for v in (store.for_stewards(i) for i in ids) if v is not None]
+        total = conn.execute(select(func.count()).select_from(t.suggestions).where(s.status == "open")).scalar_one()
+        newest = select(s.id).where(s.status == "open").order_by(s.created_at.desc(), s.id.desc())
+        query = newest.limit(limit or QUEUE_LIMIT)
+        ids = list(conn.execute(query).scalars())
+    return [v for v in (store.for_stewards(i) for i in ids) if v is not None], total
 
 
 def counts_by_layer(rows: list[dict[str, Any]], layer_of) -> dict[str | None, int]:

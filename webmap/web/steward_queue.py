@@ -73,7 +73,8 @@ def _layer_of(site_id: str) -> str | None:
 @bp.get("/review/suggestions")
 def queue_page(errors: dict | None = None, status: int = 200):
     page_role("steward")
-    rows = [_row(s) for s in open_suggestions(store())]
+    found, total = open_suggestions(store())
+    rows = [_row(s) for s in found]
     counts = counts_by_layer([r["s"] for r in rows], _layer_of)
     cat = catalogue()
     layers = [(layer, counts[layer.id]) for layer in cat.layers if counts.get(layer.id)]
@@ -86,6 +87,7 @@ def queue_page(errors: dict | None = None, status: int = 200):
         "review_suggestions.html",
         rows=rows,
         map_points=map_points,
+        total=total,
         layers=layers,
         no_place=counts.get(None, 0),
         errors=errors or {},
