@@ -225,3 +225,25 @@ def test_a_flood_shows_the_newest_and_says_how_many_are_open(app, monkeypatch):
     html = client.get("/review/suggestions?lang=en").get_data(as_text=True)
     assert "Showing the newest 2 of 3 open suggestions" in html
     assert f'id="suggestion-{ids[0]}"' not in html and f'id="suggestion-{ids[2]}"' in html
+
+
+def test_every_hostile_payload_in_every_field_is_text_in_the_queue(app):
+    from html import unescape
+
+    from support.xss_corpus import PAYLOADS
+
+    visitor, sent = app.test_client(), []
+    for k, payload in enumerate(PAYLOADS):  # one address each: the per-address limit is not tested here
+        body = {"what_is_wrong": payload, "contact": payload[:200], "site_id": "yungang-library"}
+        resp = visitor.post("/api/suggestions", json=body, environ_base={"REMOTE_ADDR": f"10.0.{k // 250}.{k % 250}"})
+        if resp.status_code == 201:
+            sent.append((resp.get_json()["id"], payload))
+    assert len(sent) >= len(PAYLOADS) // 2
+    client, _ = steward(app)
+    html = client.get("/review/suggestions?lang=en").get_data(as_text=True)
+    for sid, payload in sent:
+        section = html[html.index(f'id="suggestion-{sid}"') :]
+        text = re.search(r'<span class="suggestion-text">(.*?)</span>', section, re.S).group(1)
+        contact = re.search(r'<span class="suggestion-contact">(.*?)</span>', section, re.S).group(1)
+        assert unescape(text) == payload and unescape(contact) == payload[:200]
+        assert "<" not in text and "<" not in contact
