@@ -132,6 +132,10 @@ class Photo(Strict):
     file: str | None = None
     caption: Text
     credit: Text
+    # A key of photo_ingest.LICENCES; required for a photo that came from an upload
+    # (a file named s-…, webmap/suggestion_queue.py), optional for the article's own.
+    licence: str | None = None
+    alt: Text | None = None
 
     @field_validator("file")
     @classmethod
@@ -141,6 +145,21 @@ class Photo(Strict):
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.(?:jpe?g|png|webp)", value, re.I):
             raise ValueError("must be a plain file name in data/photos/ ending .jpg, .jpeg, .png or .webp")
         return value
+
+    @field_validator("licence")
+    @classmethod
+    def known_licence(cls, value: str | None) -> str | None:
+        from .photo_ingest import LICENCES
+
+        if value is not None and value not in LICENCES:
+            raise ValueError(f"licence must be one of {', '.join(LICENCES)}")
+        return value
+
+    @model_validator(mode="after")
+    def uploads_need_a_licence(self) -> Photo:
+        if self.file and self.file.startswith("s-") and self.licence is None:
+            raise ValueError("a photo from an upload needs a licence (licence)")
+        return self
 
 
 class SchoolTrip(Strict):

@@ -6,6 +6,7 @@ the page config, so the server pages and the map use the same words."""
 
 from typing import Literal, get_args
 
+from .photo_ingest import LICENCES
 from .schema import Precision, Status
 
 # Travel modes, in the order the planner offers them. Adding one: an entry here, the
@@ -43,6 +44,7 @@ def as_json() -> dict:
     return {
         "status": {k.value: v for k, v in STATUS.items()},
         "precision": {k.value: v for k, v in PRECISION.items()},
+        "licence": dict(LICENCES),  # photos' licences (docs/stewardship.md)
     }
 
 

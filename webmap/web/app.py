@@ -107,6 +107,9 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     from . import suggest  # residents' suggestions (#13), throttled by auth's limiter
 
     suggest.init_app(app)
+    from . import steward_queue  # the stewards' queue of suggestions (#13)
+
+    app.register_blueprint(steward_queue.bp)
     compress = Compress(app)
     # flask-compress has no open-data types in its list (read once, at init); add ours.
     compress.compress_mimetypes_set |= {t.split(";")[0] for t in _EXPORT_FORMATS.values()}

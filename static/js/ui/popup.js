@@ -62,12 +62,19 @@
     const fig = el("figure", {class: "photo"});
     if (ph.file) {
       fig.append(el("a", {href: url(config.photoUrl, {SIZE: "full", NAME: ph.file}), target: "_blank", rel: "noopener"},
-        el("img", {src: url(config.photoUrl, {SIZE: "thumb", NAME: ph.file}), alt: tr(ph.caption), loading: "lazy"})));
+        el("img", {src: url(config.photoUrl, {SIZE: "thumb", NAME: ph.file}), alt: tr(ph.alt || ph.caption), loading: "lazy"})));
     } else {
       fig.append(el("div", {class: "photo-missing", "aria-hidden": "true"}, t("photoMissing")));
     }
-    fig.append(el("figcaption", {}, tr(ph.caption), el("br"), el("small", {}, tr(ph.credit))));
+    const licence = ph.licence && config.vocab.licence ? config.vocab.licence[ph.licence] : null;
+    fig.append(el("figcaption", {}, tr(ph.caption), el("br"), el("small", {class: "photo-credit"}, tr(ph.credit)),
+      licence ? " · " : null, licence ? el("small", {class: "photo-licence"}, tr(licence)) : null));
     return fig;
+  }
+  /* A published photo replaces the article's "photo not available" placeholders. */
+  function photos(p) {
+    const all = p.photos || [], real = all.filter((ph) => ph.file);
+    return (real.length ? real : all).map(photo);
   }
   function more(f) {
     const nearBtn = el("button", {type: "button", class: "secondary near-this"}, t("nearThis"));
@@ -80,7 +87,7 @@
     const p = f.properties;
     const root = el("article", {class: "popup", "data-site-id": f.id});
     root.append(...header(f));
-    [approxNote(f), el("p", {class: "summary"}, tr(p.summary)), facts(p), ...(p.photos || []).map(photo),
+    [approxNote(f), el("p", {class: "summary"}, tr(p.summary)), facts(p), ...photos(p),
      el("p", {class: "source"}, t("source", {section: tr(p.article_section)})), more(f)]
       .forEach((section) => { if (section) root.append(section); });
     root.addEventListener("keydown", (e) => {
