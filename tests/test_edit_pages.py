@@ -47,7 +47,7 @@ def _as_form(feature):
     from webmap.web import edit_fields
 
     values = edit_fields.values(feature)
-    out = {k: v for k, v in values.items() if k not in ("themes", "facts")}
+    out = {k: v for k, v in values.items() if k not in ("themes", "facts")} | {"all_fields": "1"}
     out["themes"] = values["themes"]
     for i, row in enumerate(values["facts"]):
         out.update({f"fact_{k}_{i}": v for k, v in row.items()})
@@ -180,6 +180,7 @@ def _errors(resp):
 def _new_place(csrf, **over):
     data = {
         "csrf_token": csrf,
+        "all_fields": "1",
         "new_id": "datong-coal-museum",
         "layer": "culture",
         "status": "open",

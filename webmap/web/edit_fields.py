@@ -46,8 +46,14 @@ def values(feature: dict) -> dict[str, Any]:
     return out
 
 
+MARKER = "all_fields"  # a hidden input of the full edit form; other forms (accepting a suggestion) lack it
+
+
 def apply(feature: dict, form) -> None:
-    """Write the form's fields into ``feature`` (a copy of the stored site)."""
+    """Write the form's fields into ``feature`` (a copy of the stored site); a form
+    without them (no ``MARKER``) leaves those fields as they are."""
+    if not form.get(MARKER):
+        return
     p = feature["properties"]
     for t in TEXTS:
         p[t] = {lang: form.get(f"{t}_{lang}", "").strip() for lang in ("zh", "en")}
