@@ -71,3 +71,28 @@ def test_a_visitor_on_a_phone_reads_what_changed_and_opens_the_place(editable, o
     page.locator("li.change a.site-link").click()
     page.wait_for_url(f"{server.url}/sites/{BUILD}?lang=en")
     assert page.locator("h1").count() == 1
+
+
+def test_the_map_marks_places_changed_in_the_last_30_days(editable, open_page):
+    server = editable
+    steward_edits(open_page, server)
+    page, _ = open_page(server, f"/?site={LOCATE}&lang=zh", width=390, height=844)
+    page.wait_for_selector("body[data-recent]")
+    assert page.get_attribute("body", "data-recent") == "2"
+    # the two changed places carry the dot; an unchanged one does not
+    assert page.locator(f".site-marker.recent[data-site-id={LOCATE}]").count() == 1
+    assert page.locator(".site-marker.recent").count() <= 2
+    assert page.locator(".site-marker:not(.recent)").count() > 0
+    # the shared link's popup (open before the changes came in) says when, and links to them
+    note = page.locator(".leaflet-popup-content .recent-note a")
+    assert "更新 · 查看最近更新" in note.inner_text()
+    note.click()
+    page.wait_for_url(f"{server.url}/changes")
+    assert page.locator("h1").inner_text()
+
+
+def test_a_map_served_read_only_from_files_marks_nothing(serve, open_page):
+    server = serve()
+    page, _ = open_page(server, "/?lang=en")
+    assert page.evaluate("WebMapApp.config.changesUrl") is None
+    assert page.locator(".site-marker.recent").count() == 0

@@ -69,6 +69,7 @@ def client_messages() -> dict[str, str]:
         "source": _("From the article section “{section}”"),
         "photoMissing": _("Photo not available"),
         "nearThis": _("Places near here"),
+        "recentLine": _("Updated on {date} · see what changed"),
         "nearMe": _("Near me"),
         "nearOrigin": _("Within {km} km of {place}"),
         "myLocation": _("my location"),

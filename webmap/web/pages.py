@@ -20,10 +20,12 @@ from flask_babel import gettext as _
 
 from .. import params, vocab
 from ..basemaps import BASEMAPS
+from ..changes import DEFAULT_DAYS as RECENT_DAYS
 from ..district import growth_chart
 from ..mapview import build_map, locator_svg
 from ..photos import check_cache_dir, rendition
 from . import catalogue, settings
+from .auth import repository
 from .i18n import client_messages, current_lang
 
 bp = Blueprint("pages", __name__)
@@ -78,6 +80,9 @@ def index():
         "shareUrl": url_for("pages.index", _external=True),  # the public origin the QR code accepts
         "sitePageUrl": url_for("pages.site", site_id="__ID__", lang=lang if lang != "zh" else None),
         "photoUrl": url_for("pages.photo", size="__SIZE__", name="__NAME__"),
+        # Places changed lately (static/js/ui/recent.js): only a map with a history has them.
+        "changesUrl": url_for("changes.recent", days=RECENT_DAYS) if repository() is not None else None,
+        "changesPageUrl": url_for("changes.changes_page", lang=lang if lang != "zh" else None),
         "layers": [{"id": x.id, "name": x.name.model_dump(), "colour": x.colour, "icon": x.icon} for x in cat.layers],
         "themes": [{"id": t.id, "name": t.name.model_dump()} for t in cat.themes],
         # A list, not an object: JSON objects are sorted on the way out, and the first is the default.

@@ -90,7 +90,9 @@
   }
 
   function icon(f, layer, offset) {
-    const node = el("span", {class: "site-marker" + (isApprox(f) ? " approx" : ""), "data-site-id": f.id,
+    const recent = app.recent && app.recent[f.id];  // changed lately (static/js/ui/recent.js)
+    const node = el("span", {class: "site-marker" + (isApprox(f) ? " approx" : "") + (recent ? " recent" : ""),
+                             "data-site-id": f.id,
                              "data-layer": f.properties.layer, "data-precision": f.properties.location.precision},
                     layer.icon);
     node.style.setProperty("--layer", layer.colour);
@@ -181,6 +183,14 @@
     if (!app.clustered && app.store.changedAny(changed, ["features", ...app.filter.SHOWN])) showMatching();
   }
 
+  /* Draw a site's marker again (its icon says more now, e.g. "changed lately"). */
+  function redraw(id) {
+    const marker = markers[id], f = marker && app.WebMap.features.find((x) => x.id === id);
+    if (!f) return;
+    marker.setIcon(icon(f, layersById[f.properties.layer], offsetOf(id)));
+    if (marker.getElement()) marker.getElement().setAttribute("aria-label", marker.options.ariaName);
+  }
+
   app.markers = {markers, groups, layersById, fanOut, spread, offsetOf, add, addAll, showMatching, reproject, latlngOf,
-                 onChange};
+                 onChange, redraw};
 })(window.WebMapApp);
