@@ -64,6 +64,14 @@ def ready(page, map: bool = True) -> None:
         expect(page.locator("#point-map.leaflet-container")).to_be_visible()
 
 
+def small_photo() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 90, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
 def tap_map(page) -> tuple[float, float]:
     page.locator("#point-map").scroll_into_view_if_needed()
     box = page.locator("#point-map").bounding_box()
@@ -218,6 +226,17 @@ def test_hostile_text_stays_text_and_the_trap_is_out_of_peoples_way(site, open_p
         focused.append(page.evaluate("document.activeElement.id"))
     assert "website" not in focused and "suggest-submit" in focused
 
+    # Four photos: said at the photo field before anything is sent.
+    small = small_photo()
+    files = [{"name": f"p{i}.jpg", "mimeType": "image/jpeg", "buffer": small} for i in range(4)]
+    page.set_input_files("#photo", files=files)
+    page.locator("#what_is_wrong").fill("four photos")
+    bodies = sent_bodies(page)
+    page.locator("#suggest-submit").click()
+    expect(page.locator("#error-photo")).to_have_text({"zh": "最多 3 张照片。", "en": "At most 3 photos."}[lang])
+    assert bodies == []
+    page.set_input_files("#photo", files=[])
+
     # A point outside the district: the answer is shown at the longitude, in the page's language.
     text = " ".join(PAYLOADS[:6])
     page.locator("#what_is_wrong").fill(text)
@@ -273,3 +292,14 @@ def test_the_form_has_no_wcag_22_aa_violation_on_a_phone(site, open_page, lang):
     assert _violations(page) == []
     tap_map(page)
     assert _violations(page) == []
+
+
+def test_a_popup_with_its_link_has_no_wcag_22_aa_violation_on_a_phone(site, open_page):
+    from test_visitor_axe import _violations
+
+    server, _, _ = site
+    page, _ = open_page(server, f"/?site={LOCATED}", **PHONE)
+    page.locator(".leaflet-popup-content a.popup-suggest").wait_for()
+    expect(page.locator(".leaflet-popup")).to_have_css("opacity", "1")
+    # the markers' own spacing is test_visitor_axe.py's business, as it excludes them there
+    assert _violations(page, exclude=(".leaflet-marker-icon",)) == []

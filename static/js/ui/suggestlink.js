@@ -11,9 +11,12 @@
   const {el} = window.WebMapUtil;
   const formUrl = (id) => tag.dataset.url.replace("__ID__", encodeURIComponent(id));
 
+  // In the popup's row of links ("Details", "Places near here"): a row of its own would
+  // make the popup taller than a phone's map leaves room for.
   app.WebMap.on("popup", (root, f) => {
-    root.append(el("p", {class: "suggest-link"},
-      el("a", {href: formUrl(f.id), class: "popup-suggest", "data-site-id": f.id}, tag.dataset.label)));
+    const link = el("a", {href: formUrl(f.id), class: "popup-suggest", "data-site-id": f.id}, tag.dataset.label);
+    const row = root.querySelector("p.more");
+    if (row) row.append(link); else root.append(el("p", {class: "suggest-link"}, link));
   });
   function listLinks() {
     document.querySelectorAll("#unlocated-list > li[data-site-id]").forEach((li) => {
