@@ -104,12 +104,13 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.register_blueprint(trips.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(ogc.bp)
-    from . import suggest  # residents' suggestions (#13), throttled by auth's limiter
+    from . import suggest, suggest_pages  # residents' suggestions (#13), throttled by auth's limiter
 
     suggest.init_app(app)
     from . import steward_queue  # the stewards' queue of suggestions (#13)
 
     app.register_blueprint(steward_queue.bp)
+    suggest_pages.init_app(app)  # the residents' form /suggest/<site_id>
     compress = Compress(app)
     # flask-compress has no open-data types in its list (read once, at init); add ours.
     compress.compress_mimetypes_set |= {t.split(";")[0] for t in _EXPORT_FORMATS.values()}
