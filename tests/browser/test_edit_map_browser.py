@@ -40,7 +40,7 @@ def test_steward_places_an_unlocated_place_and_a_visitor_on_a_phone_sees_it(edit
     link = page.locator(f"#unlocated-list > li[data-site-id={UNLOCATED}] a.place-on-map")
     assert link.get_attribute("href").endswith(f"/sites/{UNLOCATED}/edit?lang=en#location")
     page.goto(server.url + link.get_attribute("href"))
-    page.wait_for_function("window.WebMapEditMap && window.WebMapEditMap.map")
+    page.wait_for_selector("#point-map-hint:not([hidden])")  # the form's map is up
     assert page.locator("#point-map").is_visible()
     assert page.locator("#lon").input_value() == "" and page.evaluate("WebMapEditMap.point()") is None
 
@@ -72,7 +72,7 @@ def test_steward_places_an_unlocated_place_and_a_visitor_on_a_phone_sees_it(edit
     assert watch.console_errors == ["Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"]
     watch.console_errors.clear()
     # the point typed so far is still on the map
-    page.wait_for_function("window.WebMapEditMap && WebMapEditMap.point()")
+    page.wait_for_selector("#point-map .point-marker")
     assert abs(page.evaluate("WebMapEditMap.point()")["lng"] - lon) < 1e-6
     page.locator("#source_kind").select_option("survey")
     page.get_by_role("button", name="Save").click()

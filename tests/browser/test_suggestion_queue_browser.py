@@ -71,7 +71,7 @@ def test_a_suggestion_with_a_photo_is_accepted_and_the_visitor_sees_it(editable,
     assert item.locator(".suggestion-text").inner_text() == "The entrance is further west."
     distance = re.search(r"is ([\d,]+) m from the current one", item.locator(".distance").inner_text())
     assert distance and int(distance.group(1).replace(",", "")) > 0
-    steward.wait_for_function(f"document.querySelector('#suggestion-{sid} .proposal-map .point-new') !== null")
+    steward.wait_for_selector(f"#suggestion-{sid} .proposal-map .point-new", state="attached")
     assert item.locator(".suggestion-photos img").evaluate("i => i.complete && i.naturalWidth > 0")
     assert "1" in steward.locator("#suggestion-counts").inner_text()
     # the overview map has its proposed point; a tap on it goes to the suggestion
@@ -108,7 +108,7 @@ def test_a_suggestion_with_a_photo_is_accepted_and_the_visitor_sees_it(editable,
     popup.wait_for()
     img = popup.locator("figure.photo img")
     img.wait_for()
-    page.wait_for_function("document.querySelector('.leaflet-popup-content figure.photo img').naturalWidth > 0")
+    assert img.evaluate("i => i.decode().then(() => i.naturalWidth)") > 0  # the photo loaded
     assert img.get_attribute("alt") == "The west entrance of the grottoes"
     assert popup.locator(".photo-credit").first.inner_text() == "Wang Li"
     assert popup.locator(".photo-licence").first.inner_text() == "CC BY 4.0"
