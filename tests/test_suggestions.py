@@ -159,6 +159,17 @@ def test_a_file_that_is_not_a_photo_is_refused_whatever_its_name(app, db, data, 
     assert count(db, t.suggestions) == 0 and count(db, t.suggestion_photos) == 0
 
 
+def test_a_decompression_bomb_is_refused_before_it_is_decoded(app, db):
+    from test_photos import _png_claiming
+
+    bomb = _png_claiming(60_000, 60_000)  # 3.6 gigapixels claimed in a file of a few hundred bytes
+    form = {"what_is_wrong": "photo attached", "photo": (io.BytesIO(bomb), "photo.png", "image/png")}
+    resp = app.test_client().post("/api/suggestions", data=form, content_type="multipart/form-data")
+    assert 400 <= resp.status_code < 500
+    assert resp.get_json()["error"]["field"] == "photo"
+    assert count(db, t.suggestions) == 0 and count(db, t.suggestion_photos) == 0
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
