@@ -88,5 +88,11 @@
     document.body.setAttribute("data-state", "ready");
   }
 
-  app.data.load().then(drawSites).then(ready).catch(app.data.showLoadError);
+  // The link's popup opens, and "ready" is said, once every deferred script has run (the
+  // planner, the edit and suggestion links...): the data is preloaded and would otherwise
+  // beat them, and a popup built before they subscribed would lack their parts.
+  const parsed = document.readyState === "loading"
+    ? new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, {once: true}))
+    : Promise.resolve();
+  app.data.load().then(drawSites).then(() => parsed).then(ready).catch(app.data.showLoadError);
 })(window.WebMapApp);

@@ -122,7 +122,11 @@ def test_a_visitor_on_a_phone_suggests_where_an_unlocated_place_is_with_a_photo(
     point = page.evaluate("WebMapSuggestForm.point()")
     assert abs(point["lng"] - lon) < 1e-6 and abs(point["lat"] - lat) < 1e-6
     assert 112.8 < lon < 113.4 and 39.8 < lat < 40.2
+    # the picker speaks the page's language, not the browser's ("Choose Files")
+    assert page.locator(".file-pick").inner_text() == "选择照片" and page.locator("#photo").bounding_box()["width"] <= 1
+    assert page.locator("#photo-chosen").inner_text() == "尚未选择照片"
     page.set_input_files("#photo", files=[{"name": "IMG_0001.JPG", "mimeType": "image/jpeg", "buffer": phone_photo()}])
+    assert page.locator("#photo-chosen").inner_text() == "已选 1 张照片"
     page.locator("#photo_credit").fill("王小明")
     page.locator("#photo_licence").select_option("cc-by-4.0")
     bodies = sent_bodies(page)
@@ -183,7 +187,7 @@ def test_the_link_is_in_every_popup_and_on_each_place_to_be_located(site, open_p
     page, _ = open_page(server, f"/?site={LOCATED}&lang={lang}", **PHONE)
     link = page.locator(".leaflet-popup-content a.popup-suggest")
     link.wait_for()
-    assert link.inner_text() == label and tall_enough(link)
+    assert link.inner_text() == label and tall_enough(link), link.bounding_box()
     assert link.get_attribute("href") == f"/suggest/{LOCATED}{tail}"
     # the list of places to be located (redrawn by the page: every item keeps its link)
     page.evaluate("document.getElementById('unlocated').open = true")
@@ -203,7 +207,7 @@ def test_the_link_is_in_every_popup_and_on_each_place_to_be_located(site, open_p
     # and on each place's own page
     page.goto(f"{server.url}/sites/{LOCATED}{tail}")
     link = page.locator("#suggest-site")
-    assert link.inner_text() == label and tall_enough(link)
+    assert link.inner_text() == label and tall_enough(link), link.bounding_box()
     link.click()
     page.wait_for_url(f"{server.url}/suggest/{LOCATED}{tail}")
 

@@ -43,7 +43,11 @@
     on: (event, fn) => {
       listeners[event].push(fn);
       if (event === "ready" && readyArgs) fn(...readyArgs);
-      if (event === "popup" && popupArgs && popupArgs[0].isConnected) fn(...popupArgs);
+      // The open popup is built again, with this subscriber's part, and panned so it fits:
+      // a part added to the built popup would grow it past the map's edge.
+      if (event === "popup" && popupArgs && popupArgs[0].isConnected) {
+        map.eachLayer((layer) => { if (layer instanceof L.Popup && layer.isOpen()) layer.update(); });
+      }
     },
     visibleFeatures: () => app.filter.visibleFeatures(),
     // How far a marker is fanned out from its site's point, in screen pixels [x, y]

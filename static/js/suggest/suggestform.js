@@ -70,6 +70,13 @@
     }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
   });
 
+  // --- the photo picker's own line, in the page's language --------------------------
+  const chosen = $("photo-chosen"), none = chosen.textContent;
+  $("photo").addEventListener("change", () => {
+    const n = ($("photo").files || []).length;
+    chosen.textContent = n ? chosen.dataset.some.replace("{n}", String(n)) : none;
+  });
+
   // --- messages next to their fields ---------------------------------------------
   const FIELDS = ["what_is_wrong", "lon", "lat", "photo", "photo_credit", "photo_licence", "contact"];
   function clearErrors() {
