@@ -235,23 +235,22 @@ def edit_page(site_id: str):
                     return redirect(url_for("pages.site", site_id=site_id, lang=lang))
                 return redirect(url_for("pages.site", site_id=site_id, lang=lang, proposed=rev.n))
         status = 400
+    f = catalogue().features.get(site_id)
+    page = edit_form(who, f=f, site_id=site_id, values=values, errors=errors, notes=notes, revision=revision)
+    return page, status
+
+
+def edit_form(who, **context) -> str:
+    """The edit form (templates/edit.html) for a place, or blank for a new one (site_pages)."""
     cat = catalogue()
-    return (
-        render_template(
-            "edit.html",
-            f=cat.features[site_id] if site_id in cat.features else None,
-            site_id=site_id,
-            values=values,
-            errors=errors,
-            notes=notes,
-            revision=revision,
-            vocab=vocab.as_json(),
-            layers=cat.layers,
-            themes=cat.themes,
-            max_facts=edit_fields.MAX_FACTS,
-            sources=NAMED_SOURCES,
-            point_map=point_map_config(),
-            publishes=_publishes(who),
-        ),
-        status,
+    return render_template(
+        "edit.html",
+        vocab=vocab.as_json(),
+        layers=cat.layers,
+        themes=cat.themes,
+        max_facts=edit_fields.MAX_FACTS,
+        sources=NAMED_SOURCES,
+        point_map=point_map_config(),
+        publishes=_publishes(who),
+        **context,
     )

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_babel import gettext as _
 
-from .. import vocab
-from ..sources import NAMED_SOURCES
 from . import catalogue, edit_fields
 from .auth import page_role, repository
-from .edit import MAX_COMMENT, _publishes, bp, create_site, retire_site
-from .edit_map import point_map_config
-from .edit_pages import FORM_FIELDS, _feature_from_form, _form_values, _problems_by_field
+from .edit import MAX_COMMENT, bp, create_site, retire_site
+from .edit_pages import FORM_FIELDS, _feature_from_form, _form_values, _problems_by_field, edit_form
 from .errors import ApiError
 
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -85,24 +82,7 @@ def new_site_page():
                     return redirect(url_for("pages.site", site_id=new_id, lang=lang))
                 return redirect(url_for("edit.my_proposals", lang=lang))
         status = 400
-    cat = catalogue()
-    page = render_template(
-        "edit.html",
-        f=None,
-        site_id=None,
-        new=True,
-        values=values,
-        errors=errors,
-        notes=notes,
-        revision=0,
-        vocab=vocab.as_json(),
-        layers=cat.layers,
-        themes=cat.themes,
-        max_facts=edit_fields.MAX_FACTS,
-        sources=NAMED_SOURCES,
-        point_map=point_map_config(),
-        publishes=_publishes(who),
-    )
+    page = edit_form(who, f=None, site_id=None, new=True, values=values, errors=errors, notes=notes, revision=0)
     return page, status
 
 
