@@ -94,5 +94,6 @@ def test_the_map_marks_places_changed_in_the_last_30_days(editable, open_page):
 def test_a_map_served_read_only_from_files_marks_nothing(serve, open_page):
     server = serve()
     page, _ = open_page(server, "/?lang=en")
-    assert page.evaluate("WebMapApp.config.changesUrl") is None
+    page.wait_for_selector("body[data-recent]")
+    assert page.get_attribute("body", "data-recent") == "0"
     assert page.locator(".site-marker.recent").count() == 0

@@ -25,7 +25,6 @@ from ..district import growth_chart
 from ..mapview import build_map, locator_svg
 from ..photos import check_cache_dir, rendition
 from . import catalogue, settings
-from .auth import repository
 from .i18n import client_messages, current_lang
 
 bp = Blueprint("pages", __name__)
@@ -80,8 +79,9 @@ def index():
         "shareUrl": url_for("pages.index", _external=True),  # the public origin the QR code accepts
         "sitePageUrl": url_for("pages.site", site_id="__ID__", lang=lang if lang != "zh" else None),
         "photoUrl": url_for("pages.photo", size="__SIZE__", name="__NAME__"),
-        # Places changed lately (static/js/ui/recent.js): only a map with a history has them.
-        "changesUrl": url_for("changes.recent", days=RECENT_DAYS) if repository() is not None else None,
+        # Places changed lately (static/js/ui/recent.js); a read-only map answers none, and
+        # the page stays the same whether it is served from the files or the database.
+        "changesUrl": url_for("changes.recent", days=RECENT_DAYS),
         "changesPageUrl": url_for("changes.changes_page", lang=lang if lang != "zh" else None),
         "layers": [{"id": x.id, "name": x.name.model_dump(), "colour": x.colour, "icon": x.icon} for x in cat.layers],
         "themes": [{"id": t.id, "name": t.name.model_dump()} for t in cat.themes],

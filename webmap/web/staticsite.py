@@ -81,6 +81,8 @@ def _rewrite_config(html: str) -> str:
             photoUrl="photos/__SIZE__/__NAME__",
             staticSite=True,
             shareUrl=None,  # the copy's own address, wherever it is put
+            changesUrl=None,  # no server to ask what changed lately
+            changesPageUrl=None,
         )
         return m[1] + _htmlsafe_json(config) + m[3]
 

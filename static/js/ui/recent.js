@@ -1,6 +1,6 @@
 /* Places changed in the last 30 days: a dot on their marker and list item, and a line in
- * their popup linking to "What changed". Only on a map served from the database (the
- * page config has changesUrl); a static copy or a read-only map has no history. */
+ * their popup linking to "What changed". A read-only map answers none; a static copy has
+ * no changesUrl (no server to ask). */
 (function (app) {
   "use strict";
 
