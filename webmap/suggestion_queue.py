@@ -17,12 +17,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from . import suggestion_photos
 from .db import tables as t
-from .db.engine import now
-from .db.errors import Conflict, NotFound
 from .geo import GEOD
 from .photo_ingest import LICENCES
 from .photos import StorageError
@@ -58,21 +56,6 @@ def counts_by_layer(rows: list[dict[str, Any]], layer_of) -> dict[str | None, in
     return dict(Counter(layer_of(r["site_id"]) if r["site_id"] else None for r in rows))
 
 
-def _close(store: Suggestions, sid: str, status: str, reply: str, by: str, audit: str, extra: dict) -> None:
-    with store.repo._write("closing a suggestion") as conn:
-        row = store._row(conn, sid)
-        if row is None:
-            raise NotFound("no such suggestion", field="id")
-        if row["status"] in FINAL:
-            raise Conflict(f"this suggestion was already {row['status']}")
-        conn.execute(
-            update(t.suggestions)
-            .where(t.suggestions.c.id == sid)
-            .values(status=status, steward_reply=reply, closed_at=now(), decided_by=by)
-        )
-        store.repo._audit(conn, audit, by, {"suggestion": sid, "was": row["status"], "reply": reply, **extra})
-
-
 def merge(store: Suggestions, sid: str, into: str, reply: Any, *, by: str) -> None:
     """Close ``sid`` as a duplicate of the open suggestion ``into``: status answered, the
     steward's reply for its sender, the other's id in the audit log (never in the public
@@ -85,7 +68,7 @@ def merge(store: Suggestions, sid: str, into: str, reply: Any, *, by: str) -> No
     other = store.for_stewards(into)
     if other is None:
         raise SuggestionError("duplicate_of", "no such suggestion")
-    _close(store, sid, "answered", text, by, "suggestion_merged", {"duplicate_of": into})
+    store.close(sid, "answered", text, by=by, audit="suggestion_merged", detail={"duplicate_of": into})
 
 
 def duplicates_of(store: Suggestions, sid: str) -> list[str]:
@@ -101,11 +84,13 @@ def accept(store: Suggestions, sid: str, reply: str, *, revision: int, site_id: 
     Suggestions merged into it as duplicates (still answered) are accepted with it, so
     their senders read the same outcome."""
     detail = {"revision": revision, "site": site_id}
-    _close(store, sid, "accepted", reply, by, "suggestion_decided", detail)
+    store.close(sid, "accepted", reply, by=by, audit="suggestion_decided", detail=detail)
     for dup in duplicates_of(store, sid):
         row = store.public(dup)
         if row is not None and row["status"] not in FINAL:
-            _close(store, dup, "accepted", reply, by, "suggestion_decided", {**detail, "duplicate_of": sid})
+            store.close(
+                dup, "accepted", reply, by=by, audit="suggestion_decided", detail={**detail, "duplicate_of": sid}
+            )
 
 
 def check_photo(index: int, credit: Any, licence: Any, alt_zh: Any, alt_en: Any) -> dict[str, Any]:

@@ -257,8 +257,14 @@ class Suggestions:
         text = _text({"reply": reply}, "reply", MAX_REPLY, required=False)
         if text is None:
             raise SuggestionError("reply", "write a reply the suggester will read (why, or what was done)")
-        at = now()
-        with self.repo._write("deciding a suggestion") as conn:
+        self.close(sid, decision, text, by=by, audit="suggestion_decided", detail={"decision": decision})
+        return self.public(sid)
+
+    def close(self, sid: str, status: str, reply: str, *, by: str, audit: str, detail: dict) -> None:
+        """Close an open (or answered) suggestion with ``status`` and the steward's reply, in
+        one transaction with its audit row (``audit``, plus ``detail``). ``NotFound``, or
+        ``Conflict`` when it was already accepted or rejected."""
+        with self.repo._write("closing a suggestion") as conn:
             row = self._row(conn, sid)
             if row is None:
                 raise NotFound("no such suggestion", field="id")
@@ -267,11 +273,9 @@ class Suggestions:
             conn.execute(
                 update(t.suggestions)
                 .where(t.suggestions.c.id == sid)
-                .values(status=decision, steward_reply=text, closed_at=at, decided_by=by)
+                .values(status=status, steward_reply=reply, closed_at=now(), decided_by=by)
             )
-            detail = {"suggestion": sid, "decision": decision, "reply": text, "was": row["status"]}
-            self.repo._audit(conn, "suggestion_decided", by, detail)
-        return self.public(sid)
+            self.repo._audit(conn, audit, by, {"suggestion": sid, "reply": reply, "was": row["status"], **detail})
 
     def purge(self, days: int, *, at: datetime | None = None) -> int:
         """Delete the contact and address hash of every suggestion closed more than
