@@ -199,6 +199,23 @@ def _problems_by_field(problems: list[dict[str, Any]]) -> tuple[dict[str, str], 
     return by_field, other
 
 
+def why(errors: dict[str, str]) -> str:
+    """The form's required "why" (field ``comment``); a problem with it goes into ``errors``."""
+    text = request.form.get("comment", "").strip()
+    if not text:
+        errors["comment"] = _("Say briefly why you make this change.")
+    elif len(text) > MAX_COMMENT:
+        errors["comment"] = _("At most %(n)s characters.", n=MAX_COMMENT)
+    return text
+
+
+def refused(exc: ApiError) -> tuple[dict[str, str], list[str]]:
+    """A save the repository refused: the validator's problems at their fields, else the message on top."""
+    if exc.detail.get("problems"):
+        return _problems_by_field(exc.detail["problems"])
+    return {}, [exc.message]
+
+
 @bp.route("/sites/<site_id>/edit", methods=["GET", "POST"])
 def edit_page(site_id: str):
     who = page_role("editor")
@@ -211,11 +228,7 @@ def edit_page(site_id: str):
         values = {k: request.form.get(k, "") for k in FORM_FIELDS} | edit_fields.submitted(request.form)
         revision = int(request.form.get("revision", "0") or 0) if request.form.get("revision", "").isdigit() else 0
         feature = _feature_from_form(stored.feature, request.form, errors)
-        comment = values["comment"].strip()
-        if not comment:
-            errors["comment"] = _("Say briefly why you make this change.")
-        elif len(comment) > MAX_COMMENT:
-            errors["comment"] = _("At most %(n)s characters.", n=MAX_COMMENT)
+        comment = why(errors)
         if not errors:
             try:
                 rev = replace_site(who, site_id, feature, comment, revision)
@@ -225,10 +238,8 @@ def edit_page(site_id: str):
                     message = _("Someone changed this place since you opened the form (%(fields)s).", fields=changed)
                     notes.append(message + " " + _("Check the fields and save again to keep your version."))
                     revision = exc.detail.get("current_revision") or revision
-                elif exc.detail.get("problems"):
-                    errors, notes = _problems_by_field(exc.detail["problems"])
                 else:
-                    notes.append(exc.message)
+                    errors, notes = refused(exc)
             else:
                 lang = request.args.get("lang")
                 if rev.state == "published":

@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 
 from . import catalogue, edit_fields
 from .auth import page_role, repository
-from .edit import MAX_COMMENT, bp, create_site, retire_site
-from .edit_pages import FORM_FIELDS, _feature_from_form, _form_values, _problems_by_field, edit_form
+from .edit import bp, create_site, retire_site
+from .edit_pages import FORM_FIELDS, _feature_from_form, _form_values, edit_form, refused, why
 from .errors import ApiError
 
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -44,15 +44,6 @@ def _blank() -> dict:
     }
 
 
-def _why(errors: dict[str, str]) -> str:
-    why = request.form.get("comment", "").strip()
-    if not why:
-        errors["comment"] = _("Say briefly why you make this change.")
-    elif len(why) > MAX_COMMENT:
-        errors["comment"] = _("At most %(n)s characters.", n=MAX_COMMENT)
-    return why
-
-
 @bp.route("/sites/new", methods=["GET", "POST"])
 def new_site_page():
     who = page_role("editor")
@@ -67,15 +58,12 @@ def new_site_page():
             errors["new_id"] = _("Lower-case letters, digits and hyphens, e.g. yungang-library.")
         elif repository().site(new_id) is not None:
             errors["new_id"] = _("A place with this id exists already.")
-        why = _why(errors)
+        comment = why(errors)
         if not errors:
             try:
-                rev = create_site(who, feature, why)
+                rev = create_site(who, feature, comment)
             except ApiError as exc:
-                if exc.detail.get("problems"):
-                    errors, notes = _problems_by_field(exc.detail["problems"])
-                else:
-                    notes.append(exc.message)
+                errors, notes = refused(exc)
             else:
                 lang = request.args.get("lang")
                 if rev.state == "published":
@@ -93,13 +81,13 @@ def retire_page(site_id: str):
     if stored is None or stored.retired:
         abort(404, description=_("No place with the id “%(id)s”.", id=site_id))
     errors: dict[str, str] = {}
-    why = _why(errors)
+    comment = why(errors)
     lang = request.args.get("lang")
     if errors:
         return redirect(url_for("edit.edit_page", site_id=site_id, lang=lang, retire_error=1) + "#retire")
     revision = request.form.get("revision", "")
     try:
-        retire_site(who, site_id, why, int(revision) if revision.isdigit() else stored.revision)
+        retire_site(who, site_id, comment, int(revision) if revision.isdigit() else stored.revision)
     except ApiError:
         return redirect(url_for("edit.edit_page", site_id=site_id, lang=lang, retire_error=2) + "#retire")
     return redirect(url_for("pages.site_index", lang=lang, retired=site_id))
