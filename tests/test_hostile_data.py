@@ -125,7 +125,7 @@ def test_hostile_file_is_a_clear_error_in_bounded_memory(case, data_copy):
 
 
 def test_a_file_over_the_limit_is_refused_before_it_is_read(data_copy):
-    # Test with a 1 MB limit rather than writing 64 MB.
+    # Test with a 1 MB limit rather than writing 512 MiB.
     (data_copy / "sites.geojson").write_text('{"pad": "' + "x" * (8 * MB) + '"}')
     error, peak = _load_measured(data_copy, max_file_bytes=1 * MB)
     assert "sites.geojson" in str(error) and f"the limit is {MB}" in str(error)

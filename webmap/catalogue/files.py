@@ -21,8 +21,12 @@ DISTRICT_FILE = "district.json"
 PHOTOS_DIR = "photos"
 DOCUMENTS = (LAYERS_FILE, THEMES_FILE, BOUNDARY_FILE, SITES_FILE, DISTRICT_FILE, TRIPS_FILE)
 
-# Files larger than this are refused before parsing (the shipped sites file is ~100 KB).
-MAX_FILE_BYTES = 64 * 1024 * 1024
+# Files larger than this are refused before parsing. The shipped sites file is ~100 KB; a
+# district-scale catalogue is far larger: 300,000 synthetic sites are 181 MB, and 100,000
+# sites written as fully as the shipped ones (2.6 KB each) about 260 MB. The limit is a
+# guard against a runaway or hostile file, not a size budget: memory (about 13x the file
+# while loading, docs/scale.md) is what bounds a replica.
+MAX_FILE_BYTES = 512 * 1024 * 1024
 
 
 class Source(Protocol):
