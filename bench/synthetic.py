@@ -126,9 +126,9 @@ def make_data(n: int, target: Path, source: Path | None = None, seed: int = 7) -
                 "geometry": geometry,
                 "properties": {
                     "layer": layer,
-                    "name": {"zh": zh_name, "en": f"Synthetic place {made}"},
-                    "summary": {"zh": rng.choice(vocab.phrases), "en": f"Summary {made}"},
-                    "details": {"zh": rng.choice(vocab.sentences), "en": f"Details {made}"},
+                    "name": {"zh": zh_name, "en": f"Synthetic place {made:,}"},
+                    "summary": {"zh": rng.choice(vocab.phrases), "en": f"Summary {made:,}"},
+                    "details": {"zh": rng.choice(vocab.sentences), "en": f"Details {made:,}"},
                     "status": rng.choice(STATUSES),
                     "themes": sorted(rng.sample(themes, rng.randint(0, 2))),
                     "location": location,
