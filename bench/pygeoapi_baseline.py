@@ -32,6 +32,16 @@ class PygeoapiError(RuntimeError):
     pass
 
 
+def _base_python() -> str:
+    """A Python whose sqlite3 can load extensions (pygeoapi's SQLite/GeoPackage provider loads
+    SpatiaLite): this one if it can, else Debian's. pyenv builds often cannot."""
+    import sqlite3
+
+    if hasattr(sqlite3.Connection, "enable_load_extension") or not Path("/usr/bin/python3").exists():
+        return sys.executable
+    return "/usr/bin/python3"
+
+
 def ensure_venv(log=print) -> Path:
     """The venv's python, creating the venv and installing pygeoapi if needed."""
     python = VENV / "bin" / "python"
@@ -39,7 +49,7 @@ def ensure_venv(log=print) -> Path:
         return python
     log(f"bench: installing {REQUIREMENT} into {VENV} (once; about a minute)")
     steps = [
-        [sys.executable, "-m", "venv", str(VENV)],
+        [_base_python(), "-m", "venv", str(VENV)],
         [str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"],
         [str(python), "-m", "pip", "install", "--quiet", REQUIREMENT],
     ]
