@@ -98,6 +98,9 @@ def ensure_tools() -> None:
         subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", *missing], check=True)
 
 
+LIB_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu")
+
+
 def _spatialite() -> bool:
     return any(
         Path(d, "mod_spatialite.so").exists() for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu")
