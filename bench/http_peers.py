@@ -102,9 +102,7 @@ LIB_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu")
 
 
 def _spatialite() -> bool:
-    return any(
-        Path(d, "mod_spatialite.so").exists() for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu")
-    )
+    return any(Path(d, "mod_spatialite.so").exists() for d in LIB_DIRS)
 
 
 def start_ours(app: Path, data: Path, work: Path) -> tuple[subprocess.Popen, str]:
