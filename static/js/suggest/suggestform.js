@@ -18,42 +18,17 @@
   const submit = $("suggest-submit");
 
   // --- the small map ------------------------------------------------------------
-  let map = null, marker = null;
+  let map = null, point = null;
   const div = $("point-map");
   if (div && window.WebMapPointMap) map = window.WebMapPointMap.create(div);
-  const number = (input) => {
-    const v = input.value.trim() === "" ? NaN : Number(input.value);
-    return Number.isFinite(v) ? v : null;
-  };
-  function draw(latlng, pan) {
-    if (!map) return;
-    if (!marker) {
-      marker = L.marker(latlng, {draggable: true, autoPan: true, keyboard: true, title: div.getAttribute("aria-label"),
-                                 icon: window.WebMapPointMap.pointIcon("point-new")}).addTo(map);
-      marker.on("drag dragend", () => fill(marker.getLatLng()));
-    } else {
-      marker.setLatLng(latlng);
-    }
-    if (pan) map.panTo(latlng);
-  }
-  function fill(latlng) {
-    lon.value = latlng.lng.toFixed(6);
-    lat.value = latlng.lat.toFixed(6);
-  }
-  function fromFields() {
-    const x = number(lon), y = number(lat);
-    if (x !== null && y !== null && Math.abs(y) <= 90 && Math.abs(x) <= 180) draw(L.latLng(y, x), true);
-  }
   if (map) {
     $("point-map-hint").hidden = false;
-    map.on("click", (e) => { draw(e.latlng, false); fill(e.latlng); });
-    [lon, lat].forEach((input) => input.addEventListener("input", fromFields));
-    fromFields();
+    point = window.WebMapPointMap.placer(map, div, lon, lat);
   }
   $("point-buttons").hidden = false;
   $("clear-point").addEventListener("click", () => {
     lon.value = lat.value = "";
-    if (marker) { marker.remove(); marker = null; }
+    if (point) point.clear();
   });
 
   // --- "Use my location": the only call to the geolocation API on this page -----
@@ -62,8 +37,8 @@
     geoStatus.textContent = msg.locating;
     navigator.geolocation.getCurrentPosition((pos) => {
       const latlng = {lat: pos.coords.latitude, lng: pos.coords.longitude};
-      fill(latlng);
-      if (map) { draw(L.latLng(latlng.lat, latlng.lng), true); map.setView(marker.getLatLng(), Math.max(map.getZoom(), 15)); }
+      if (point) { point.draw(latlng); map.setView(point.marker().getLatLng(), Math.max(map.getZoom(), 15)); }
+      else { lon.value = latlng.lng.toFixed(6); lat.value = latlng.lat.toFixed(6); }
       geoStatus.textContent = msg.located;
     }, (err) => {
       geoStatus.textContent = err && err.code === 1 ? msg.geoDenied : msg.geoUnavailable;
@@ -151,5 +126,5 @@
   });
 
   // For tests: the proposed point drawn now.
-  window.WebMapSuggestForm = {map, point: () => (marker ? marker.getLatLng() : null)};
+  window.WebMapSuggestForm = {map, point: () => (point && point.marker() ? point.marker().getLatLng() : null)};
 })();
