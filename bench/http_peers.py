@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -36,6 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+import production  # noqa: E402  (bench/production.py: its wrk row)
 
 BBOX = "bbox=113.10,40.00,113.15,40.05&limit=100&f=json"
 OURS = {
@@ -67,28 +67,8 @@ def wait_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 600) -
     raise SystemExit(f"bench: {url} did not answer within {timeout:.0f} s")
 
 
-def _ms(text: str) -> float:
-    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
-    return float(m[1]) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[m[2]]
-
-
 def wrk(url: str, duration: str, conns: int) -> dict:
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{conns}", f"-d{duration}", "--timeout", "10s", "--latency"]
-        + ["-H", "Accept-Encoding: gzip", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    errors += int((re.search(r"Non-2xx or 3xx responses: (\d+)", out) or [0, 0])[1])
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
-        "p50": _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M)[1]),
-        "p99": _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M)[1]),
-        "errors": errors,
-        "load": os.getloadavg()[0],
-    }
+    return production.wrk(url, duration, conns, threads=2)
 
 
 def ensure_tools() -> None:

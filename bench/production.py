@@ -123,24 +123,10 @@ def _ms(text: str) -> float:
     return float(m[1]) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[m[2]]
 
 
-def wrk(port: int, path: str) -> dict:
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t4",
-            f"-c{CONNS}",
-            f"-d{DURATION}",
-            "--timeout",
-            "10s",
-            "--latency",
-            "-H",
-            "Accept-Encoding: gzip",
-            f"http://127.0.0.1:{port}{path}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+def wrk(url: str, duration: str = DURATION, conns: int = CONNS, threads: int = 4) -> dict:
+    """One wrk row (gzip, 10 s timeout): requests/s, p50/p99 in ms, errors, load average."""
+    cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{duration}", "--timeout", "10s", "--latency"]
+    out = subprocess.run([*cmd, "-H", "Accept-Encoding: gzip", url], capture_output=True, text=True, check=True).stdout
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     errors += int((re.search(r"Non-2xx or 3xx responses: (\d+)", out) or [0, 0])[1])
     return {
@@ -148,6 +134,7 @@ def wrk(port: int, path: str) -> dict:
         "p50": _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M)[1]),
         "p99": _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M)[1]),
         "errors": errors,
+        "load": os.getloadavg()[0],
     }
 
 
@@ -213,8 +200,8 @@ def main() -> None:
         print("| path                        | server            |   req/s |   p50 ms |   p99 ms | errors |")
         print("|-----------------------------|-------------------|---------|----------|----------|--------|")
         for path in PATHS:
-            base = wrk(plain_port, path)
-            front = wrk(prod_port, path)
+            base = wrk(f"http://127.0.0.1:{plain_port}{path}")
+            front = wrk(f"http://127.0.0.1:{prod_port}{path}")
             for name, r in (("plain gunicorn", base), ("nginx -> gunicorn", front)):
                 cells = f"{r['rps']:7.0f} | {r['p50']:8.1f} | {r['p99']:8.1f} | {r['errors']:6}"
                 print(f"| {path:<27} | {name:<17} | {cells} |")
