@@ -8,10 +8,17 @@ Every test also fails on console errors, dialogs and outside requests (``open_pa
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from click.testing import CliRunner
+from playwright.sync_api import expect
 from test_visitor_axe import _violations
+
+from webmap.cli import main
 
 pytestmark = pytest.mark.browser
 
@@ -129,3 +136,103 @@ def test_the_map_page_route_never_fails_on_bad_parameters(client, query):
     assert resp.status_code == 200
     resp = client.get("/?trip=nope&start=99:99&date=2026-13-45&" + query)
     assert resp.status_code == 200
+
+
+# ---------------------------------------------------------------------------
+# The static copy from file://: share and nearby with no server
+
+
+@dataclass
+class _Copy:
+    url: str
+    origin: str
+
+
+@pytest.fixture(scope="module")
+def copy_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("copy") / "site"
+    result = CliRunner().invoke(main, ["build", str(out)], env={"WEBMAP_TILES": "none"})
+    assert result.exit_code == 0, result.output
+    return out
+
+
+ORIGIN = "pingquanlu-subdistrict"  # four places within 10 km, more within 50 km
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_static_copy_shares_and_finds_nearby_places_from_file_urls(copy_dir, open_page, catalogue, device):
+    size = PHONE if device == "phone" else {}
+    page, _ = open_page(_Copy(url=copy_dir.as_uri(), origin="file://"), "/index.html", **size)
+    assert page.url.startswith("file://")
+    # Share: the link, and no QR code (no server to draw it, no address a phone could open).
+    page.locator("#share-button").click()
+    assert page.locator("#share-url").input_value().startswith("file://")
+    assert page.locator("#share-qr").is_hidden() and page.locator("#share-qr").get_attribute("src") is None
+    page.locator("#share-button").click()
+    if device == "phone":
+        page.locator("#sheet-toggle").click()  # the share box had opened the sheet: close it
+    # Nearby, from a popup: the places within 10 km with their distances, nearest first,
+    # as the server's /api/nearby finds them.
+    origin = catalogue.features[ORIGIN]
+    page.locator(f'.site-marker[data-site-id="{ORIGIN}"]').click()
+    page.locator(".leaflet-popup-content .near-this").click()
+    page.locator("#near-status").wait_for()
+    assert origin.properties.name.zh in page.locator("#near-label").inner_text()
+    lon, lat = origin.geometry.coordinates
+    server = catalogue.index.nearby(lon, lat, 10_000, exclude=ORIGIN)
+    assert server, "the test needs places near its origin"
+    ids = page.locator("#site-list li").evaluate_all("els => els.map(e => e.dataset.siteId)")
+    assert ids == [ORIGIN, *[n.site_id for n in server]]
+    texts = page.locator("#site-list .distance").all_inner_texts()
+    assert len(texts) == len(ids) and "公里" in texts[1]
+    for near, text in zip(server, texts[1:], strict=True):
+        shown = float(re.search(r"\d+(?:\.\d+)?", text)[0])
+        assert abs(shown - near.distance_m / 1000) <= 0.1 + near.distance_m / 100_000, (near, text)
+    assert page.locator("#status.error").count() == 0
+    # A wider radius finds more; distances from the map centre sort the list without a search.
+    page.select_option("#radius", "50000")
+    wider = catalogue.index.nearby(lon, lat, 50_000, exclude=ORIGIN)
+    assert len(wider) > len(server)
+    expect(page.locator("#site-list li")).to_have_count(1 + len(wider))
+    page.locator("#near-clear").click()
+    page.select_option("#sort", "distance")
+    page.locator("#sort-note").wait_for()
+    page.locator("#site-list .distance").first.wait_for()
+    assert page.locator("#site-list .distance").count() == page.locator("#site-list li").count() > 0
+
+
+# ---------------------------------------------------------------------------
+# Search highlights in the page's language; "places near here" is not narrowed by a search
+
+LATIN = re.compile(r"[A-Za-z]")
+
+
+@pytest.mark.parametrize(("lang", "query", "marked"), [("zh", "pql", "平泉路"), ("en", "pingquan", "Pingquan")])
+def test_a_search_highlights_text_in_the_page_language_only(server, open_page, lang, query, marked):
+    page, _ = open_page(server, f"/?lang={lang}")
+    page.fill("#search", "yungang")  # matches English names and summaries first
+    page.wait_for_url("**q=yungang**")  # written once the hits are in and the list drawn
+    marks = page.locator("#site-list mark").all_inner_texts()
+    snippets = page.locator("#site-list .snippet").all_inner_texts()
+    if lang == "zh":
+        assert not [m for m in marks + snippets if LATIN.search(m)], (marks, snippets)
+    else:
+        assert "Yungang" in marks
+    page.fill("#search", query)
+    page.wait_for_url(f"**q={query}**")
+    expect(page.locator("#site-list li")).to_have_count(1)
+    assert page.locator("#site-list .site-name mark").inner_text() == marked
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_places_near_here_clears_the_search(server, open_page, catalogue, lang):
+    page, _ = open_page(server, f"/?lang={lang}&q=pingquan")
+    expect(page.locator("#site-list li")).to_have_count(1)
+    page.locator("#site-list li button").click()
+    page.locator(".leaflet-popup-content .near-this").click()
+    page.locator("#near-status").wait_for()
+    lon, lat = catalogue.features[ORIGIN].geometry.coordinates
+    near = catalogue.index.nearby(lon, lat, 10_000, exclude=ORIGIN)
+    expect(page.locator("#site-list li")).to_have_count(1 + len(near))
+    assert page.locator("#search").input_value() == ""
+    assert "q" not in _query(page)
