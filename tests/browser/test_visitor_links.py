@@ -162,8 +162,12 @@ ORIGIN = "pingquanlu-subdistrict"  # four places within 10 km, more within 50 km
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 def test_static_copy_shares_and_finds_nearby_places_from_file_urls(copy_dir, open_page, catalogue, device):
     size = PHONE if device == "phone" else {}
-    page, _ = open_page(_Copy(url=copy_dir.as_uri(), origin="file://"), "/index.html", **size)
+    # A link made on the server's map, with a search the copy cannot run: said, and dropped.
+    page, _ = open_page(_Copy(url=copy_dir.as_uri(), origin="file://"), "/index.html?q=yungang", **size)
     assert page.url.startswith("file://")
+    assert "这份地图副本不能搜索" in page.locator(NOTICE).inner_text()
+    assert "q" not in _query(page)
+    page.get_by_role("button", name="关闭").click()
     # Share: the link, and no QR code (no server to draw it, no address a phone could open).
     page.locator("#share-button").click()
     assert page.locator("#share-url").input_value().startswith("file://")

@@ -164,6 +164,7 @@ def client_messages() -> dict[str, str]:
         "linkNear": _("The link's place “{value}” for “places near” is not on the map; showing no nearby search."),
         "linkStart": _("The link's start time “{value}” is not a time of day; using {time}."),
         "linkDate": _("The link's date “{value}” is not a date and was left out."),
+        "linkSearchOffline": _("This copy of the map cannot search; the link's search “{value}” was left out."),
         "linkMode": _("The link's way of travel “{value}” does not exist; using {mode}."),
     }
 

@@ -48,6 +48,9 @@
     if (params.has("base") && !baseIds.includes(base)) settings.push(base);
     if (params.has("near") && near && !near.startsWith("site:")) settings.push(near);
     if (settings.length) problem("linkSetting", settings);
+    // The static copy has no server to search with (js/data/sites.js hides the box).
+    const q = config.staticSite ? "" : P.parse(params, "q");
+    if (config.staticSite && P.parse(params, "q")) problem("linkSearchOffline", [P.parse(params, "q")]);
     checkView();
     report([]);  // what is wrong already, before the map is fitted into the room left
     return {
@@ -56,7 +59,7 @@
       status: new Set(filters.status),
       precision: new Set(filters.precision),
       school: P.parse(params, "school"),
-      q: P.parse(params, "q"),
+      q,
       site: P.parse(params, "site") || null,
       near: near.startsWith("site:") ? {kind: "site", id: near.slice(5)} : null,
       radius,
