@@ -119,6 +119,18 @@ def test_one_bad_place_reads_as_one_sentence_and_data_stays_text(server, open_pa
     assert "theme" not in _query(page)
 
 
+def test_a_zoom_out_of_range_and_an_unknown_radius_are_corrected(server, open_page):
+    page, _ = open_page(server, "/?lang=en&view=40.1,113.1,99&r=999999&sort=nope")
+    items = page.locator(NOTICE).locator("li").all_inner_texts()
+    assert len(items) == 3, items
+    assert any("zoom level 99 is out of range" in x for x in items)
+    assert any("distance “999999” is not one of the choices; using 10 km" in x for x in items)
+    assert any("setting “nope”" in x for x in items)
+    q = _query(page)
+    assert "r" not in q and "sort" not in q and float(q["view"][0].split(",")[2]) <= 19
+    assert page.locator("#radius").input_value() == "10000"
+
+
 def test_a_good_link_shows_no_notice(server, open_page):
     page, _ = open_page(server, "/?site=yungang-grottoes&view=40.1,113.1,13&layers=heritage&r=5000")
     page.wait_for_selector(".leaflet-popup-content")
