@@ -68,6 +68,8 @@ def test_build_writes_pages_data_and_assets(site_dir, catalogue):
         (site_dir / "index.html").read_text("utf-8").split('id="webmap-config">')[1].split("</script>")[0]
     )
     assert config["sitesScript"] == "data/sites.js" and config["sitesUrl"] is None and config["staticSite"]
+    # No server behind the copy: nearby is computed in the page, and there is no QR code.
+    assert config["nearbyUrl"] is None and config["qrUrl"] is None
     js = (site_dir / "data/sites.js").read_text(encoding="utf-8")
     assert js.startswith("window.WEBMAP_SITES = {") and "云冈石窟" in js
     rows = list(csv.DictReader(io.StringIO((site_dir / "data/yungang-sites-all.csv").read_text("utf-8-sig"))))

@@ -147,6 +147,25 @@ def client_messages() -> dict[str, str]:
         "calendarIcs": _("Calendar (ICS)"),
         "droppedStops": _("{n} stops in the link could not be added (unknown, or location to be confirmed): {ids}"),
         "plannerLoadFailed": _("Could not load the trip planner ({message})"),
+        # What a link asked for that could not be used (js/core/url.js, js/planner/trip.js):
+        # {value} is the link's own text, shown as text.
+        "linkProblems": _("Some parts of the link could not be used:"),
+        "linkNoticeClose": _("Close"),
+        "linkNoticeCloseLabel": _("Close this notice about the link"),
+        "linkView": _("The link's map position “{value}” is not a place on the map; showing the whole map."),
+        "linkZoom": _("The link's zoom level {value} is out of range; using {zoom}."),
+        "linkSite": _("The link's place “{value}” was not found; showing the whole map."),
+        "linkSiteKept": _("The link's place “{value}” was not found."),
+        "linkLayer": _("The link's layer “{value}” does not exist; showing all layers."),
+        "linkLayerSome": _("The link's layer “{value}” does not exist and was left out."),
+        "linkFilter": _("The link's filter “{value}” does not exist and was left out."),
+        "linkRadius": _("The link's distance “{value}” is not one of the choices; using {km} km."),
+        "linkSetting": _("The link's setting “{value}” was not understood and was left out."),
+        "linkNear": _("The link's place “{value}” for “places near” is not on the map; showing no nearby search."),
+        "linkStart": _("The link's start time “{value}” is not a time of day; using {time}."),
+        "linkDate": _("The link's date “{value}” is not a date and was left out."),
+        "linkSearchOffline": _("This copy of the map cannot search; the link's search “{value}” was left out."),
+        "linkMode": _("The link's way of travel “{value}” does not exist; using {mode}."),
     }
 
 

@@ -83,6 +83,10 @@ def _rewrite_config(html: str) -> str:
             shareUrl=None,  # the copy's own address, wherever it is put
             changesUrl=None,  # no server to ask what changed lately
             changesPageUrl=None,
+            # No server: nearby places and distances are computed from the loaded sites, and
+            # there is no QR code (a file:// address is of no use to a phone; docs/frontend.md).
+            nearbyUrl=None,
+            qrUrl=None,
         )
         return m[1] + _htmlsafe_json(config) + m[3]
 

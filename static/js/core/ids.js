@@ -11,6 +11,7 @@
     config: "webmap-config",
     // top bar
     search: "search", searchForm: "search-form", langSwitch: "lang-switch", shareButton: "share-button",
+    linkNotice: "link-notice",  // what a link asked for that could not be used (js/core/url.js)
     // sidebar
     sidebar: "sidebar", sheetToggle: "sheet-toggle", sheetLabel: "sheet-label", status: "status",
     share: "share", shareUrl: "share-url", copyLink: "copy-link", copyStatus: "copy-status", shareQr: "share-qr",

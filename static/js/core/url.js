@@ -6,35 +6,124 @@
 (function (app) {
   "use strict";
 
-  const P = window.WebMapParams, {$} = window.WebMapIds, {table} = window.WebMapUtil;
+  const P = window.WebMapParams, {$} = window.WebMapIds, {table, el} = window.WebMapUtil, {t} = app.i18n;
   const config = app.config, map = app.map;
   const baseIds = config.basemaps.map((b) => b.id);
   const params = new URLSearchParams(window.location.search);  // as the page was opened
 
+  /* What the link asked for that could not be used, in the visitor's words: one notice
+   * lists them all (report() below), and the next write of the address leaves them out. */
+  const problems = [];
+  const shown = (text) => (text.length > 40 ? text.slice(0, 39) + "…" : text);
+  const names = (values) => shown(values.join(app.lang === "zh" ? "、" : ", "));
+  function problem(key, values, vars) { problems.push(t(key, Object.assign({value: names(values)}, vars))); }
+
+  /* The values of a list parameter that are known; the others go into `bad`. */
+  function known(name, ids, bad) {
+    const all = P.parse(params, name) || [];  // layers: null when absent
+    bad.push(...all.filter((x) => !(x in ids)));
+    return all.filter((x) => x in ids);
+  }
+  const idsOf = (keys) => table(keys.map((k) => [k, true]));
+
   /* The store's first state, from the link. */
   function initialState() {
-    const layerIds = table(config.layers.map((l) => [l.id, true]));
     const near = P.parse(params, "near"), sort = P.parse(params, "sort"), base = P.parse(params, "base");
+    const badLayers = [], layers = known("layers", idsOf(config.layers.map((l) => l.id)), badLayers);
+    // No layer left (or none named): every layer, as without the parameter.
+    if (badLayers.length) problem(layers.length ? "linkLayerSome" : "linkLayer", badLayers);
+    const badFilters = [], filters = {
+      theme: known("theme", idsOf(config.themes.map((x) => x.id)), badFilters),
+      status: known("status", idsOf(Object.keys(config.vocab.status)), badFilters),
+      precision: known("precision", idsOf(Object.keys(config.vocab.precision)), badFilters),
+    };
+    if (badFilters.length) problem("linkFilter", badFilters);
+    // The radius menu's choices (a radius the server refuses would fail the nearby search).
+    const radii = [...$("radius").options].map((o) => Number(o.value));
+    const radius = params.has("r") && radii.includes(Number(params.get("r"))) ? Number(params.get("r")) : P.byName.r.def;
+    if (params.has("r") && radius !== Number(params.get("r"))) problem("linkRadius", [params.get("r")], {km: radius / 1000});
+    const sorts = ["relevance", "name", "distance"];
+    const settings = [];
+    if (params.has("sort") && !sorts.includes(sort)) settings.push(sort);
+    if (params.has("base") && !baseIds.includes(base)) settings.push(base);
+    if (params.has("near") && near && !near.startsWith("site:")) settings.push(near);
+    if (settings.length) problem("linkSetting", settings);
+    // The static copy has no server to search with (js/data/sites.js hides the box).
+    const q = config.staticSite ? "" : P.parse(params, "q");
+    if (config.staticSite && P.parse(params, "q")) problem("linkSearchOffline", [P.parse(params, "q")]);
+    checkView();
+    report([]);  // what is wrong already, before the map is fitted into the room left
     return {
-      layers: new Set(params.has("layers") ? P.parse(params, "layers").filter((x) => x in layerIds)
-                                             : config.layers.map((l) => l.id)),
-      theme: new Set(P.parse(params, "theme")),
-      status: new Set(P.parse(params, "status")),
-      precision: new Set(P.parse(params, "precision")),
+      layers: new Set(layers.length ? layers : config.layers.map((l) => l.id)),
+      theme: new Set(filters.theme),
+      status: new Set(filters.status),
+      precision: new Set(filters.precision),
       school: P.parse(params, "school"),
-      q: P.parse(params, "q"),
+      q,
       site: P.parse(params, "site") || null,
       near: near.startsWith("site:") ? {kind: "site", id: near.slice(5)} : null,
-      radius: P.parse(params, "r"),
-      sort: ["relevance", "name", "distance"].includes(sort) ? sort : "relevance",
+      radius,
+      sort: sorts.includes(sort) ? sort : "relevance",
       base: baseIds.includes(base) ? base : baseIds[0],
       features: [], hits: null, nearHits: null, distances: null, view: 0,
     };
   }
-  /* The view the link holds ([lat, lon, zoom]), or null. */
-  function linkedView() {
-    const view = (params.get("view") || "").split(",").map(Number);
-    return view.length === 3 && view.every(Number.isFinite) ? view : null;
+
+  /* The view the link holds ([lat, lon, zoom]) if it is a place on Earth, or null; a
+   * zoom beyond the map's range is brought into it. */
+  let view;
+  function checkView() {
+    if (view !== undefined) return view;
+    view = null;
+    if (!params.has("view")) return view;
+    const text = params.get("view"), parts = text.split(",").map((x) => (x.trim() === "" ? NaN : Number(x)));
+    const [lat, lon, zoom] = parts;
+    if (parts.length !== 3 || !parts.every(Number.isFinite) || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
+      problem("linkView", [text]);
+      return view;
+    }
+    const max = Number.isFinite(map.getMaxZoom()) ? map.getMaxZoom() : 19;
+    const z = Math.min(Math.max(zoom, map.getMinZoom() || 0), max);
+    if (z !== zoom) problem("linkZoom", [String(zoom)], {zoom: z});
+    view = [lat, lon, z];
+    return view;
+  }
+  const linkedView = () => checkView();
+
+  /* Once the sites are in: a linked place or nearby origin the map does not have. */
+  function checkSites() {
+    const state = app.store.state, byId = app.data.byId;
+    if (state.site && !(state.site in byId)) {
+      problem(checkView() ? "linkSiteKept" : "linkSite", [state.site]);
+      app.store.dispatch("siteSelected", null);
+    }
+    const near = P.parse(params, "near");
+    if (near.startsWith("site:") && !state.near) problem("linkNear", [near.slice(5)]);
+    report([]);
+  }
+
+  /* Show what the link asked for that could not be used: ONE polite, dismissible notice
+   * (role="status", in #link-notice) that lists every problem reported so far, the map's
+   * (checkSites) and the planner's (js/planner/trip.js). Text goes in as text nodes. */
+  let told = 0;
+  function report(more) {
+    problems.push(...more);
+    if (problems.length === told) return;
+    told = problems.length;
+    const region = $("linkNotice"), list = problems.slice();
+    const body = list.length === 1 ? el("p", {}, list[0])
+      : el("div", {}, el("p", {}, t("linkProblems")), el("ul", {}, ...list.map((x) => el("li", {}, x))));
+    const close = el("button", {type: "button", class: "link-notice-close", "aria-label": t("linkNoticeCloseLabel")},
+                     t("linkNoticeClose"));
+    close.addEventListener("click", () => {
+      const hadFocus = document.activeElement === close;
+      region.replaceChildren();
+      problems.length = 0; told = 0;
+      map.invalidateSize();
+      if (hadFocus) map.getContainer().focus();
+    });
+    region.replaceChildren(el("div", {class: "link-notice"}, body, close));
+    map.invalidateSize();  // the notice takes room above the map
   }
 
   /* The query string of the state (in another language for the language switch). */
@@ -90,5 +179,7 @@
     if (app.store.changedAny(changed, KEYS)) write();
   }
 
-  app.url = {initialState, linkedView, stateParams, write, relink, onChange, baseIds, hasView: params.has("view")};
+  app.WebMap.on("ready", checkSites);
+  app.url = {initialState, linkedView, stateParams, write, relink, onChange, report, shown, baseIds,
+             hasView: params.has("view")};
 })(window.WebMapApp);

@@ -3,7 +3,7 @@
 (function (app) {
   "use strict";
 
-  const {$, SEL} = window.WebMapIds, {table, el, getJSON} = window.WebMapUtil;
+  const {$} = window.WebMapIds, {table, el, getJSON} = window.WebMapUtil;
   const config = app.config;
 
   /* Compact features from /api/columns (one array per property; parses several times
@@ -30,13 +30,12 @@
   }
 
   // A static copy of the site (`webmap build`) ships the sites as a script that sets
-  // window.WEBMAP_SITES, because browsers refuse fetch() from file:// pages. Search,
-  // nearby and the QR code need the server, so a static copy goes without them.
+  // window.WEBMAP_SITES, because browsers refuse fetch() from file:// pages. Search and
+  // the QR code need the server, so a static copy goes without them; nearby and distances
+  // are computed from the loaded sites (js/ui/nearby.js).
   function load() {
     if (!config.sitesScript) return getJSON(config.sitesUrl).then((d) => (config.cluster ? fromColumns(d) : d));
-    for (const key of ["searchForm", "nearMe", "shareQr", "langSwitch"]) $(key).hidden = true;
-    document.querySelector(SEL.nearby).hidden = true;
-    $("sort").querySelector('option[value="distance"]').remove();
+    for (const key of ["searchForm", "shareQr", "langSwitch"]) $(key).hidden = true;
     return new Promise((resolve, reject) => {
       const s = el("script", {src: config.sitesScript});
       s.onload = () => resolve(window.WEBMAP_SITES);

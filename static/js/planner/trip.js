@@ -78,17 +78,36 @@
       if (byId[id] && byId[id].geometry && s.stops.indexOf(id) < 0 && s.stops.length < max) s.stops.push(id);
       else dropped.push(id);
     });
+    // A value the planner cannot use is corrected or dropped, and said (one notice with the
+    // map's, js/core/url.js); the next write of the address leaves it out.
+    const problems = [], t = app.i18n.t, said = (k) => app.url.shown(q.get(k));
     if (MODES[q.get("mode")]) s.mode = q.get("mode");
-    if (/^\d\d:\d\d$/.test(q.get("start") || "")) s.start = q.get("start");
+    else if (q.get("mode")) problems.push(t("linkMode", {value: said("mode"), mode: modeName(s.mode)}));
+    if (isTime(q.get("start"))) s.start = q.get("start");
+    else if (q.get("start")) problems.push(t("linkStart", {value: said("start"), time: s.start}));
     s.from = q.get("from") || "";
     s.to = q.get("to") || "";
-    if (/^\d{4}-\d\d-\d\d$/.test(q.get("date") || "")) s.date = q.get("date");
+    if (isDate(q.get("date"))) s.date = q.get("date");
+    else if (q.get("date")) problems.push(t("linkDate", {value: said("date")}));
     (q.get("visit") || "").split(",").forEach((pair) => {
       const parts = pair.split(":");
       if (parts.length === 2 && s.stops.indexOf(parts[0]) >= 0 && /^\d+$/.test(parts[1])) s.visit[parts[0]] = +parts[1];
     });
     s.theme = q.get("trip_theme") || "";
+    if (problems.length) app.url.report(problems);
     return {trip: s, dropped};
+  }
+
+  /* "HH:MM" on a 24-hour clock; "YYYY-MM-DD" of a day that exists. */
+  const isTime = (text) => /^([01]\d|2[0-3]):[0-5]\d$/.test(text || "");
+  function isDate(text) {
+    if (!/^\d{4}-\d\d-\d\d$/.test(text || "")) return false;
+    const d = new Date(text + "T00:00:00Z");
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+  }
+  function modeName(id) {
+    const m = configModes && configModes.find((x) => x.id === id);
+    return m ? tr(m.label) : app.i18n.t({walk: "modeWalk", coach: "modeCoach", car: "modeCar"}[id] || id);
   }
 
   function query(s) {

@@ -54,8 +54,16 @@
     return isApprox(f) ? el("span", {class: "badge"}, t("approxShort")) : null;
   }
 
+  /* A search hit in text of the page's language (or in language-neutral text, a fact's
+   * value), or null: in Chinese, "yungang" finding the English name highlights nothing,
+   * rather than English text (docs/frontend.md). */
+  function shownHit(f) {
+    const hit = state().hits && state().hits.get(f.id);
+    return hit && (!/\.(zh|en)$/.test(hit.field) || hit.field.endsWith("." + lang)) ? hit : null;
+  }
+
   function item(f) {
-    const p = f.properties, layer = app.markers.layersById[p.layer], hit = state().hits && state().hits.get(f.id);
+    const p = f.properties, layer = app.markers.layersById[p.layer], hit = shownHit(f);
     const icon = el("span", {class: "chip-icon", "aria-hidden": "true"}, layer.icon);
     icon.style.setProperty("--layer", layer.colour);
     const nameField = "name." + lang;

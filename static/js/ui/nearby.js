@@ -8,6 +8,7 @@
 
   /* The nearby hits of {kind: "site", id} or {kind: "me", lon, lat}. */
   function fetchNear(near) {
+    if (!config.nearbyUrl) return Promise.resolve(nearInCopy(near, state().radius));
     const where = near.kind === "site" ? {site: near.id} : {lon: near.lon, lat: near.lat};
     return getJSON(app.data.api(config.nearbyUrl, {...where, radius: state().radius})).then((fc) => {
       const hits = new Map(fc.features.map((f) => [f.id, f.nearby]));
@@ -16,9 +17,35 @@
     });
   }
 
-  /* A user asked for the places near something: show them, sorted by distance. */
+  /* The static copy (`webmap build`, no server: config.nearbyUrl is null) finds nearby
+   * places in the sites it loaded, as /api/nearby does: the located sites within `radius`
+   * metres, nearest first (ties in catalogue order), distance in whole metres, approximate
+   * when the site's location is; a site's own search lists it first at 0 m. Great-circle
+   * (haversine) distances on the mean Earth radius differ from the server's ellipsoid by
+   * under 0.5 %, far less than an approximate place's uncertainty. */
+  function nearInCopy(near, radius) {
+    const origin = near.kind === "site" ? app.data.byId[near.id].geometry.coordinates : [near.lon, near.lat];
+    const rad = Math.PI / 180, lat0 = origin[1] * rad, found = [];
+    state().features.forEach((f, i) => {
+      if (!f.geometry || (near.kind === "site" && f.id === near.id)) return;
+      const [lon, lat] = f.geometry.coordinates;
+      const a = Math.sin(((lat - origin[1]) * rad) / 2) ** 2
+        + Math.cos(lat0) * Math.cos(lat * rad) * Math.sin(((lon - origin[0]) * rad) / 2) ** 2;
+      const d = 2 * 6371008.8 * Math.asin(Math.min(1, Math.sqrt(a)));
+      if (d <= radius) found.push([d, i, f]);
+    });
+    found.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    const hits = new Map(found.map(([d, , f]) => [f.id, {distance_m: Math.round(d), approximate: isApprox(f)}]));
+    if (near.kind === "site") return new Map([[near.id, {distance_m: 0, approximate: isApprox(app.data.byId[near.id])}], ...hits]);
+    return hits;
+  }
+
+  /* A user asked for the places near something: show them, sorted by distance. A nearby
+   * search replaces the text search (kept, "places near here" would list only the places
+   * that also match it: often just the place itself). */
   function find(near) {
     fetchNear(near).then((hits) => {
+      app.search.clear();
       app.store.dispatch("nearFound", {near, hits, sort: "distance"});
       map.closePopup();
       app.store.flush();  // the markers follow before the map fits them
@@ -37,6 +64,7 @@
   const fetchCentreDistances = debounce(() => {
     if (state().sort !== "distance" || state().near) return;
     const c = map.getCenter();
+    if (!config.nearbyUrl) { app.store.dispatch("distancesFound", nearInCopy({kind: "me", lon: c.lng, lat: c.lat}, 100000)); return; }
     getJSON(app.data.api(config.nearbyUrl, {lon: c.lng.toFixed(5), lat: c.lat.toFixed(5), radius: 100000})).then((fc) => {
       app.store.dispatch("distancesFound", new Map(fc.features.map((f) => [f.id, f.nearby])));
     }).catch(app.data.showLoadError);

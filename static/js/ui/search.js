@@ -31,5 +31,11 @@
     });
   }
 
-  app.search = {init, search};
+  /* Empty the box and drop the hits (a nearby search replaces the text search). */
+  function clear() {
+    $("search").value = "";
+    if (app.store.state.q || app.store.state.hits) app.store.dispatch("searchCleared");
+  }
+
+  app.search = {init, search, clear};
 })(window.WebMapApp);

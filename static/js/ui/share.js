@@ -9,6 +9,9 @@
     const base = app.config.shareUrl || window.location.href.split(/[?#]/)[0];
     const link = base + window.location.search + window.location.hash;
     $("shareUrl").value = link;
+    // The static copy has no server to draw the QR code and, from file://, no address a
+    // phone could open: it goes without (config.qrUrl is null; docs/frontend.md).
+    if (!app.config.qrUrl) { $("shareQr").hidden = true; return; }
     $("shareQr").src = app.config.qrUrl + "?url=" + encodeURIComponent(link);
   }
   /* After each write of the address (js/core/url.js): an open share box follows it. */

@@ -1,0 +1,254 @@
+"""Links a visitor was sent: a link with parts the map cannot use is corrected, the address
+rewritten without them, and ONE polite notice says what was left out, in the page's
+language (zh default, en). The static copy (`webmap build`) opened from file:// shares
+and finds nearby places with no server. A search highlight marks text in the page's
+language only, and "places near here" is not narrowed by an old search.
+
+Every test also fails on console errors, dialogs and outside requests (``open_page``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from click.testing import CliRunner
+from playwright.sync_api import expect
+from test_visitor_axe import _violations
+
+from webmap.cli import main
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+NOTICE = "#link-notice .link-notice"
+# What the notice must never cover: the map's own controls and the phone's list sheet.
+CONTROLS = ".leaflet-control-zoom, .leaflet-control-layers, .leaflet-control-attribution, #sheet-toggle, .topbar"
+
+WORDS = {
+    "zh": {
+        "site": "链接里的地点“nope”没有找到，已显示整个地图。",
+        "layer": "图层“nope”",
+        "view": "地图位置“91,181,99”",
+        "start": "出发时间“99:99”不是有效时间，已改为 09:00",
+        "close": "关闭",
+    },
+    "en": {
+        "site": "The link's place “nope” was not found; showing the whole map.",
+        "layer": "layer “nope”",
+        "view": "map position “91,181,99”",
+        "start": "start time “99:99” is not a time of day; using 09:00",
+        "close": "Close",
+    },
+}
+
+
+def _query(page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def _boxes(page, selector: str) -> list[dict]:
+    return page.locator(selector).evaluate_all(
+        "els => els.filter(e => e.offsetParent !== null || getComputedStyle(e).position === 'fixed')"
+        ".map(e => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height,"
+        " name: e.className || e.id}; })"
+    )
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    apart_x = a["x"] >= b["x"] + b["w"] or b["x"] >= a["x"] + a["w"]
+    return not apart_x and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_bad_link_parts_are_dropped_rewritten_and_said_once(server, open_page, catalogue, lang):
+    words = WORDS[lang]
+    path = f"/?lang={lang}&view=91,181,99&site=nope&layers=nope&trip=yungang-grottoes&start=99:99"
+    page, _ = open_page(server, path, **PHONE)
+    page.wait_for_selector("#planner[data-ready=true]", state="attached")
+    notice = page.locator(NOTICE)
+    notice.wait_for()
+    # One notice, in a polite live region, listing every problem in the page's language.
+    assert page.locator("#link-notice").get_attribute("role") == "status"
+    assert page.locator(".link-notice").count() == 1
+    text = notice.inner_text()
+    for key in ("site", "layer", "view", "start"):
+        assert words[key] in text, (key, text)
+    assert notice.locator("li").count() == 4
+    # The map shows what it can: every layer, the whole district, the trip from 09:00.
+    located = sum(1 for f in catalogue.features.values() if f.geometry)
+    assert page.locator(".site-marker").count() == located
+    q = _query(page)
+    assert "site" not in q and "layers" not in q and q["start"] == ["09:00"] and q["trip"] == ["yungang-grottoes"]
+    lat, lon, zoom = map(float, q["view"][0].split(","))
+    assert abs(lat) <= 90 and abs(lon) <= 180 and zoom < 99
+    # The language switch carries the corrected address, not the bad one.
+    switch = page.locator("#lang-switch").get_attribute("href")
+    assert "nope" not in switch and "99:99" not in switch
+    # On a phone the notice pushes the map down: it covers none of the map's controls.
+    box = _boxes(page, NOTICE)[0]
+    assert box["w"] <= 390
+    for control in _boxes(page, CONTROLS):
+        assert not _overlap(box, control), (box, control)
+    assert _violations(page) == []
+    # Dismissed, it is gone; opened again, the corrected link says nothing more.
+    page.get_by_role("button", name=words["close"]).click()
+    assert page.locator(".link-notice").count() == 0
+    page.reload()
+    page.wait_for_selector("#planner[data-ready=true]", state="attached")
+    assert page.locator(".link-notice").count() == 0
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_one_bad_place_reads_as_one_sentence_and_data_stays_text(server, open_page, lang):
+    page, _ = open_page(server, f"/?lang={lang}&site=nope")
+    notice = page.locator(NOTICE)
+    notice.wait_for()
+    assert notice.locator("p").inner_text() == WORDS[lang]["site"]
+    assert notice.locator("li").count() == 0
+    assert "site" not in _query(page)
+    # A hostile "place" is shown as the text it is.
+    payload = '<img src=x onerror="alert(1)">'
+    page.goto(f"{server.url}/?lang={lang}&site={payload}&theme=<b>x</b>")
+    page.wait_for_selector("body[data-state=ready]")
+    notice.wait_for()
+    assert payload in notice.inner_text() and "<b>x</b>" in notice.inner_text()
+    assert page.locator("#link-notice img, #link-notice b").count() == 0
+    assert "theme" not in _query(page)
+
+
+def test_a_zoom_out_of_range_and_an_unknown_radius_are_corrected(server, open_page):
+    page, _ = open_page(server, "/?lang=en&view=40.1,113.1,99&r=999999&sort=nope")
+    items = page.locator(NOTICE).locator("li").all_inner_texts()
+    assert len(items) == 3, items
+    assert any("zoom level 99 is out of range" in x for x in items)
+    assert any("distance “999999” is not one of the choices; using 10 km" in x for x in items)
+    assert any("setting “nope”" in x for x in items)
+    q = _query(page)
+    assert "r" not in q and "sort" not in q and float(q["view"][0].split(",")[2]) <= 19
+    assert page.locator("#radius").input_value() == "10000"
+
+
+def test_a_good_link_shows_no_notice(server, open_page):
+    page, _ = open_page(server, "/?site=yungang-grottoes&view=40.1,113.1,13&layers=heritage&r=5000")
+    page.wait_for_selector(".leaflet-popup-content")
+    assert page.locator(".link-notice").count() == 0
+    q = _query(page)
+    assert q["site"] == ["yungang-grottoes"] and q["layers"] == ["heritage"] and q["r"] == ["5000"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["view=91,181,99", "site=nope", "layers=nope", "view=abc", "view=1,2,3,4", "r=-5", "sort=%00", "site=__proto__"],
+)
+def test_the_map_page_route_never_fails_on_bad_parameters(client, query):
+    resp = client.get("/?" + query)
+    assert resp.status_code == 200
+    resp = client.get("/?trip=nope&start=99:99&date=2026-13-45&" + query)
+    assert resp.status_code == 200
+
+
+# ---------------------------------------------------------------------------
+# The static copy from file://: share and nearby with no server
+
+
+@dataclass
+class _Copy:
+    url: str
+    origin: str
+
+
+@pytest.fixture(scope="module")
+def copy_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("copy") / "site"
+    result = CliRunner().invoke(main, ["build", str(out)], env={"WEBMAP_TILES": "none"})
+    assert result.exit_code == 0, result.output
+    return out
+
+
+ORIGIN = "pingquanlu-subdistrict"  # four places within 10 km, more within 50 km
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_static_copy_shares_and_finds_nearby_places_from_file_urls(copy_dir, open_page, catalogue, device):
+    size = PHONE if device == "phone" else {}
+    # A link made on the server's map, with a search the copy cannot run: said, and dropped.
+    page, _ = open_page(_Copy(url=copy_dir.as_uri(), origin="file://"), "/index.html?q=yungang", **size)
+    assert page.url.startswith("file://")
+    assert "这份地图副本不能搜索" in page.locator(NOTICE).inner_text()
+    assert "q" not in _query(page)
+    page.get_by_role("button", name="关闭").click()
+    # Share: the link, and no QR code (no server to draw it, no address a phone could open).
+    page.locator("#share-button").click()
+    assert page.locator("#share-url").input_value().startswith("file://")
+    assert page.locator("#share-qr").is_hidden() and page.locator("#share-qr").get_attribute("src") is None
+    page.locator("#share-button").click()
+    if device == "phone":
+        page.locator("#sheet-toggle").click()  # the share box had opened the sheet: close it
+    # Nearby, from a popup: the places within 10 km with their distances, nearest first,
+    # as the server's /api/nearby finds them.
+    origin = catalogue.features[ORIGIN]
+    page.locator(f'.site-marker[data-site-id="{ORIGIN}"]').click()
+    page.locator(".leaflet-popup-content .near-this").click()
+    page.locator("#near-status").wait_for()
+    assert origin.properties.name.zh in page.locator("#near-label").inner_text()
+    lon, lat = origin.geometry.coordinates
+    server = catalogue.index.nearby(lon, lat, 10_000, exclude=ORIGIN)
+    assert server, "the test needs places near its origin"
+    ids = page.locator("#site-list li").evaluate_all("els => els.map(e => e.dataset.siteId)")
+    assert ids == [ORIGIN, *[n.site_id for n in server]]
+    texts = page.locator("#site-list .distance").all_inner_texts()
+    assert len(texts) == len(ids) and "公里" in texts[1]
+    for near, text in zip(server, texts[1:], strict=True):
+        shown = float(re.search(r"\d+(?:\.\d+)?", text)[0])
+        assert abs(shown - near.distance_m / 1000) <= 0.1 + near.distance_m / 100_000, (near, text)
+    assert page.locator("#status.error").count() == 0
+    # A wider radius finds more; distances from the map centre sort the list without a search.
+    page.select_option("#radius", "50000")
+    wider = catalogue.index.nearby(lon, lat, 50_000, exclude=ORIGIN)
+    assert len(wider) > len(server)
+    expect(page.locator("#site-list li")).to_have_count(1 + len(wider))
+    page.locator("#near-clear").click()
+    page.select_option("#sort", "distance")
+    page.locator("#sort-note").wait_for()
+    page.locator("#site-list .distance").first.wait_for()
+    assert page.locator("#site-list .distance").count() == page.locator("#site-list li").count() > 0
+
+
+# ---------------------------------------------------------------------------
+# Search highlights in the page's language; "places near here" is not narrowed by a search
+
+LATIN = re.compile(r"[A-Za-z]")
+
+
+@pytest.mark.parametrize(("lang", "query", "marked"), [("zh", "pql", "平泉路"), ("en", "pingquan", "Pingquan")])
+def test_a_search_highlights_text_in_the_page_language_only(server, open_page, lang, query, marked):
+    page, _ = open_page(server, f"/?lang={lang}")
+    page.fill("#search", "yungang")  # matches English names and summaries first
+    page.wait_for_url("**q=yungang**")  # written once the hits are in and the list drawn
+    marks = page.locator("#site-list mark").all_inner_texts()
+    snippets = page.locator("#site-list .snippet").all_inner_texts()
+    if lang == "zh":
+        assert not [m for m in marks + snippets if LATIN.search(m)], (marks, snippets)
+    else:
+        assert "Yungang" in marks
+    page.fill("#search", query)
+    page.wait_for_url(f"**q={query}**")
+    expect(page.locator("#site-list li")).to_have_count(1)
+    assert page.locator("#site-list .site-name mark").inner_text() == marked
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_places_near_here_clears_the_search(server, open_page, catalogue, lang):
+    page, _ = open_page(server, f"/?lang={lang}&q=pingquan")
+    expect(page.locator("#site-list li")).to_have_count(1)
+    page.locator("#site-list li button").click()
+    page.locator(".leaflet-popup-content .near-this").click()
+    page.locator("#near-status").wait_for()
+    lon, lat = catalogue.features[ORIGIN].geometry.coordinates
+    near = catalogue.index.nearby(lon, lat, 10_000, exclude=ORIGIN)
+    expect(page.locator("#site-list li")).to_have_count(1 + len(near))
+    assert page.locator("#search").input_value() == ""
+    assert "q" not in _query(page)
