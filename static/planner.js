@@ -25,13 +25,10 @@
 
   function restore(book) {
     pl.book = book;
-    const restored = pl.readUrl(pl.byId, pl.maxStops());
+    const restored = pl.readUrl(pl.byId, pl.maxStops());  // says what it corrected
     store.dispatch("tripRestored", restored.trip);
     pl.initControls();
-    if (restored.dropped.length) {
-      $("tripNotice").hidden = false;
-      $("tripNotice").textContent = msg("droppedStops", {n: restored.dropped.length, ids: restored.dropped.join(", ")});
-    }
+    // Stops it could not add are said in the map's one link notice (readUrl, js/core/url.js).
     if (pl.trip().stops.length) {
       // A shared trip link: show the trip, fold the legend to make room.
       $("plannerBox").open = true;

@@ -166,6 +166,24 @@ def client_messages() -> dict[str, str]:
         "linkDate": _("The link's date “{value}” is not a date and was left out."),
         "linkSearchOffline": _("This copy of the map cannot search; the link's search “{value}” was left out."),
         "linkMode": _("The link's way of travel “{value}” does not exist; using {mode}."),
+        # The trip's part of a link (js/planner/trip.js readUrl):
+        "linkTripUnknown": _("The link's trip stop “{value}” was not found and was left out."),
+        "linkTripUnlocated": _(
+            "“{value}” has no location yet (to be confirmed), so it cannot be a trip stop and was left out."
+        ),
+        "linkTripTwice": _("The link lists the stop “{value}” more than once; it is in the trip once."),
+        "linkTripMax": _("A trip has at most {n} stops; the link's further stops “{value}” were left out."),
+        "linkFrom": _(
+            "The link's start point “{value}” is not a town, street or point on the map; starting at the first stop."
+        ),
+        "linkTo": _(
+            "The link's end point “{value}” is not a town, street or point on the map; ending at the last stop."
+        ),
+        "linkVisit": _("The link's visit time “{value}” was not understood and was left out."),
+        "linkVisitRange": _(
+            "The link's visit time for {name}, {value} minutes, is out of range; using {minutes} minutes."
+        ),
+        "linkTripTheme": _("The link's themed trip “{value}” does not exist and was left out."),
     }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import segno
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
 
 from .. import vocab
 from ..formats import MEDIA_TYPES, attachment
@@ -53,11 +54,43 @@ def _plan_from_query() -> tuple[TripRequest, dict]:
         req = request_from_query(args)  # its errors already use the query's names
     except PlanError as exc:
         raise _bad(exc) from None
+    _check_theme(req.theme, "trip_theme")
     try:
         plan = plan_request(req, catalogue(), settings())
     except PlanError as exc:
         raise _bad(exc, QUERY_NAMES) from None
     return req, plan_json(plan, req, settings())
+
+
+def _check_theme(theme: str | None, field: str) -> None:
+    """A themed trip the catalogue does not have is a 400, not a trip without its title."""
+    trips = catalogue().trips
+    if theme and (trips is None or theme not in trips.trips):
+        raise ApiError(400, "invalid_trip", f"{field}: no themed trip with id {theme[:100]!r}", field=field)
+
+
+def _page_problem(field: str) -> str:
+    """The /trip page's 400 in the page's language, naming the link's parameter and its
+    value (the JSON API keeps its field paths and English messages)."""
+    param = field.partition(".")[0]
+    value = request.args.get(param, "")
+    shown = value if len(value) <= 60 else value[:59] + "…"
+    words = {
+        "trip": _("The link's stops (trip=%(value)s) include a place that was not found or has no location yet."),
+        "from": _("The link's start point (from=%(value)s) is not a town, street or point on the map."),
+        "to": _("The link's end point (to=%(value)s) is not a town, street or point on the map."),
+        "visit": _(
+            "The link's visit times (visit=%(value)s) must be stop:minutes pairs for the trip's stops, "
+            "each from 0 to 1440 minutes."
+        ),
+        "trip_theme": _("The link's themed trip (trip_theme=%(value)s) does not exist."),
+        "start": _("The link's start time (start=%(value)s) is not a time of day (HH:MM)."),
+        "date": _("The link's date (date=%(value)s) is not a date (YYYY-MM-DD)."),
+        "mode": _("The link's way of travel (mode=%(value)s) does not exist."),
+    }
+    if param in words:
+        return words[param] % {"value": shown}
+    return _("The link's “%(param)s” part cannot be used.") % {"param": param[:60]}
 
 
 def _links(query: str) -> dict:
@@ -140,6 +173,7 @@ def plan():
     body = json_body()
     try:
         req = parse_request(body)
+        _check_theme(req.theme, "theme")
         result = plan_json(plan_request(req, catalogue(), settings()), req, settings())
     except PlanError as exc:
         raise _bad(exc) from None
@@ -166,7 +200,8 @@ def itinerary():
     try:
         req, result = _plan_from_query()
     except ApiError as exc:
-        return render_template("error.html", status=400, message=exc.message), 400
+        field = str(exc.detail.get("field", ""))
+        return render_template("error.html", status=400, message=_page_problem(field)), 400
     cat = catalogue()
     themed = cat.trips.trips.get(req.theme) if req.theme else None
     reasons = {s.site: s.reason for s in themed.stops} if themed else {}

@@ -105,8 +105,12 @@
   /* Show what the link asked for that could not be used: ONE polite, dismissible notice
    * (role="status", in #link-notice) that lists every problem reported so far, the map's
    * (checkSites) and the planner's (js/planner/trip.js). Text goes in as text nodes. */
-  let told = 0;
+  /* Closed, the notice stays closed for this link load: what is reported later (the
+   * planner's part comes once /api/trips is in) is corrected in the address all the same,
+   * but opens no second notice (docs/frontend.md). */
+  let told = 0, closed = false;
   function report(more) {
+    if (closed) return;
     problems.push(...more);
     if (problems.length === told) return;
     told = problems.length;
@@ -118,7 +122,7 @@
     close.addEventListener("click", () => {
       const hadFocus = document.activeElement === close;
       region.replaceChildren();
-      problems.length = 0; told = 0;
+      problems.length = 0; told = 0; closed = true;
       map.invalidateSize();
       if (hadFocus) map.getContainer().focus();
     });
@@ -180,6 +184,6 @@
   }
 
   app.WebMap.on("ready", checkSites);
-  app.url = {initialState, linkedView, stateParams, write, relink, onChange, report, shown, baseIds,
+  app.url = {initialState, linkedView, stateParams, write, relink, onChange, report, shown, names, baseIds,
              hasView: params.has("view")};
 })(window.WebMapApp);

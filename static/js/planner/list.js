@@ -51,13 +51,13 @@
   function visitInput(id, p) {
     const t = pl.trip(), def = pl.book ? pl.book.visit_minutes[p.layer] : 30;
     const now = () => String(pl.trip().visit[id] !== undefined ? pl.trip().visit[id] : def);
-    const visit = el("input", {type: "number", class: "visit", min: "0", max: "600", step: "5",
+    const visit = el("input", {type: "number", class: "visit", min: "0", max: String(pl.VISIT_MAX), step: "5",
                                value: String(t.visit[id] !== undefined ? t.visit[id] : def),
                                "aria-label": msg("visitMinutesFor", {name: tr(p.name)})});
     visit.addEventListener("mousedown", (e) => e.stopPropagation());
     visit.addEventListener("change", () => {
       const n = parseInt(visit.value, 10);
-      if (isNaN(n) || n < 0 || n > 600) { visit.value = now(); return; }
+      if (isNaN(n) || n < 0 || n > pl.VISIT_MAX) { visit.value = now(); return; }
       store().dispatch("visitSet", {id, minutes: n});
     });
     return visit;

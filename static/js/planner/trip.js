@@ -69,33 +69,68 @@
     tripOrdered(s, {order, saved}) { s.trip.stops = order.slice(); s.trip.saved = saved; return ["tripOrdered"]; },
   });
 
-  /* The trip a link holds (stops not on the map, or beyond max, are dropped and named). */
+  /* The trip a link holds. What the planner cannot use is corrected into range or
+   * dropped, and said in the one link notice with the map's problems (js/core/url.js);
+   * the next write of the address (writeUrl) leaves it out, so the language switch and
+   * the share box carry the corrected trip. */
   function readUrl(byId, max) {
-    const q = new URLSearchParams(window.location.search);
-    const s = empty(), dropped = [];
+    const q = new URLSearchParams(window.location.search), book = app.planner.book || {};
+    const s = empty(), problems = [], t = app.i18n.t;
+    const said = (k) => app.url.shown(q.get(k)), say = (key, values, vars) => {
+      if (values.length) problems.push(t(key, Object.assign({value: app.url.names(values)}, vars)));
+    };
+    const name = (id) => tr(byId[id].properties.name);
+    // Stops: unknown, listed twice, without a location, or beyond the most a trip holds.
+    const unknown = [], twice = [], unlocated = [], over = [];
     (q.get("trip") || "").split(",").forEach((id) => {
       if (!id) return;
-      if (byId[id] && byId[id].geometry && s.stops.indexOf(id) < 0 && s.stops.length < max) s.stops.push(id);
-      else dropped.push(id);
+      if (!Object.prototype.hasOwnProperty.call(byId, id)) unknown.push(id);
+      else if (!byId[id].geometry) unlocated.push(id);
+      else if (s.stops.indexOf(id) >= 0) twice.push(id);
+      else if (s.stops.length >= max) over.push(id);
+      else s.stops.push(id);
     });
-    // A value the planner cannot use is corrected or dropped, and said (one notice with the
-    // map's, js/core/url.js); the next write of the address leaves it out.
-    const problems = [], t = app.i18n.t, said = (k) => app.url.shown(q.get(k));
+    say("linkTripUnknown", [...new Set(unknown)]);
+    say("linkTripUnlocated", [...new Set(unlocated)].map(name));
+    say("linkTripTwice", [...new Set(twice)].map(name));
+    say("linkTripMax", over.map(name), {n: max});
     if (MODES[q.get("mode")]) s.mode = q.get("mode");
     else if (q.get("mode")) problems.push(t("linkMode", {value: said("mode"), mode: modeName(s.mode)}));
     if (isTime(q.get("start"))) s.start = q.get("start");
     else if (q.get("start")) problems.push(t("linkStart", {value: said("start"), time: s.start}));
-    s.from = q.get("from") || "";
-    s.to = q.get("to") || "";
+    // Start and end: a town or street the planner knows, or a "lon,lat" point on Earth.
+    const anchors = new Set((book.anchors || []).map((a) => a.id));
+    [["from", "linkFrom"], ["to", "linkTo"]].forEach(([key, message]) => {
+      const v = q.get(key) || "";
+      if (!v || anchors.has(v) || isPoint(v)) s[key] = v;
+      else problems.push(t(message, {value: said(key)}));
+    });
     if (isDate(q.get("date"))) s.date = q.get("date");
     else if (q.get("date")) problems.push(t("linkDate", {value: said("date")}));
+    // Visit minutes: "id:minutes" pairs for the trip's stops, within the visit box's range.
+    const dropped = new Set([...unknown, ...unlocated, ...over]), badVisits = [];
     (q.get("visit") || "").split(",").forEach((pair) => {
-      const parts = pair.split(":");
-      if (parts.length === 2 && s.stops.indexOf(parts[0]) >= 0 && /^\d+$/.test(parts[1])) s.visit[parts[0]] = +parts[1];
+      if (!pair) return;
+      const [id, minutes, ...rest] = pair.split(":");
+      if (dropped.has(id)) return;  // its stop was left out (said above)
+      if (rest.length || s.stops.indexOf(id) < 0 || !/^\d{1,6}$/.test(minutes || "")) { badVisits.push(pair); return; }
+      const n = Math.min(+minutes, VISIT_MAX);
+      if (n !== +minutes) problems.push(t("linkVisitRange", {name: name(id), value: minutes, minutes: n}));
+      s.visit[id] = n;
     });
-    s.theme = q.get("trip_theme") || "";
+    say("linkVisit", badVisits);
+    const theme = q.get("trip_theme") || "";
+    if ((book.trips || []).some((x) => x.id === theme)) s.theme = theme;
+    else if (theme) problems.push(t("linkTripTheme", {value: said("trip_theme")}));
     if (problems.length) app.url.report(problems);
-    return {trip: s, dropped};
+    return {trip: s};
+  }
+
+  // The most minutes the trip list's visit box takes (js/planner/list.js).
+  const VISIT_MAX = 600;
+  function isPoint(text) {
+    const m = /^(-?\d{1,3}(?:\.\d+)?),(-?\d{1,2}(?:\.\d+)?)$/.exec(text);
+    return !!m && Math.abs(+m[1]) <= 180 && Math.abs(+m[2]) <= 90;
   }
 
   /* "HH:MM" on a 24-hour clock; "YYYY-MM-DD" of a day that exists. */
@@ -134,6 +169,6 @@
     app.url.relink();  // the language switch must not lose the trip
   }
 
-  app.planner = {trip, inTrip, readUrl, writeUrl, modeOptions, book: null, byId: {}, root: null,
+  app.planner = {trip, inTrip, readUrl, writeUrl, modeOptions, VISIT_MAX, book: null, byId: {}, root: null,
                  maxStops: () => (app.planner.book ? app.planner.book.max_stops : 25)};
 })(window.WebMapApp);
