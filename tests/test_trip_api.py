@@ -258,8 +258,8 @@ def test_itinerary_page_lists_every_stop_with_times_notes_and_a_qr_code(client, 
 
 
 def test_itinerary_with_bad_query_is_a_400_page(client):
-    r = client.get("/trip?trip=shilihe-forest-park")
-    assert r.status_code == 400 and "no known location" in r.get_data(as_text=True)
+    r = client.get("/trip?trip=shilihe-forest-park&lang=en")
+    assert r.status_code == 400 and "no location yet" in r.get_data(as_text=True)
 
 
 def test_the_itinerary_keeps_the_page_language_it_was_opened_in(client):
@@ -274,3 +274,36 @@ def test_the_itinerary_keeps_the_page_language_it_was_opened_in(client):
     back = re.search(r'<nav class="crumbs[^"]*"><a href="([^"]+)"', page).group(1)
     assert html.unescape(back) == f"/?{query}"
     assert client.get(f"/api/trips/export.gpx?{query}&lang=en").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("bad", "zh", "en"),
+    [
+        ("from=nope", "链接里的起点（from=nope）", "start point (from=nope)"),
+        ("to=999,999", "链接里的终点（to=999,999）", "end point (to=999,999)"),
+        (f"visit={RED[0]}:9999", f"链接里的参观时长（visit={RED[0]}:9999）", f"visit times (visit={RED[0]}:9999)"),
+        ("visit=nope:30", "链接里的参观时长（visit=nope:30）", "visit times (visit=nope:30)"),
+        ("visit=garbage", "链接里的参观时长（visit=garbage）", "visit times (visit=garbage)"),
+        ("trip_theme=nope", "链接里的主题行程（trip_theme=nope）不存在", "(trip_theme=nope) does not exist"),
+        ("start=99:99", "链接里的出发时间（start=99:99）", "start time (start=99:99)"),
+    ],
+)
+def test_itinerary_with_a_bad_trip_part_is_a_400_page_naming_it_in_the_page_language(client, bad, zh, en):
+    """The printable itinerary opened from a bad link: a 400 page (never a 500, never a
+    trip that silently lost its title) that names the link's parameter in the page's
+    language, not a developer message."""
+    key = bad.partition("=")[0]
+    query = "&".join(p for p in QUERY.split("&") if p.partition("=")[0] != key) + "&" + bad
+    for lang, words in (("zh", zh), ("en", en)):
+        r = client.get(f"/trip?{query}&lang={lang}")
+        page = html.unescape(r.get_data(as_text=True))
+        assert r.status_code == 400, (bad, lang)
+        assert words in page, (bad, lang, page[-800:])
+        assert "Input should" not in page and "no town or street with id" not in page
+
+
+def test_an_unknown_themed_trip_is_a_400_naming_it_in_the_api_too(client):
+    r = client.get("/api/trips/export.gpx?" + QUERY + "&trip_theme=nope")
+    assert r.status_code == 400 and r.get_json()["error"]["field"] == "trip_theme"
+    r = client.post("/api/trips/plan", json={"stops": RED, "theme": "nope"})
+    assert r.status_code == 400 and r.get_json()["error"]["field"] == "theme"

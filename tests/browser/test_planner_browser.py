@@ -151,8 +151,10 @@ def test_a_link_with_unknown_or_unlocated_stops_says_so(server, open_page):
     page, _ = open_page(server, "/?trip=yungang-grottoes,shilihe-forest-park,nope")
     page.wait_for_selector("#planner[data-ready=true]", state="attached")
     _wait_planned(page, ["yungang-grottoes"])
-    notice = page.locator("#trip-notice")
-    assert notice.is_visible() and "shilihe-forest-park" in notice.inner_text()
+    # Said in the map's one link notice (js/core/url.js), by name for a place the map has.
+    notice = page.locator("#link-notice .link-notice")
+    text = notice.inner_text()
+    assert notice.is_visible() and "“nope”" in text and "位置待确认" in text, text
 
 
 def test_itinerary_page_on_a_phone(server, open_page, catalogue):

@@ -252,3 +252,106 @@ def test_places_near_here_clears_the_search(server, open_page, catalogue, lang):
     expect(page.locator("#site-list li")).to_have_count(1 + len(near))
     assert page.locator("#search").input_value() == ""
     assert "q" not in _query(page)
+
+
+# ---------------------------------------------------------------------------
+# The trip's part of a link: said in the same one notice, corrected in the address
+
+TRIP_WORDS = {
+    "zh": {
+        "stop": "链接里的行程站点“nope”没有找到，已略去。",
+        "visit": "参观时长 9999 分钟超出范围，已改为 600 分钟。",
+        "theme": "链接里的主题行程“nope”不存在，已略去。",
+        "site": "链接里的地点“nope”没有找到",
+    },
+    "en": {
+        "stop": "The link's trip stop “nope” was not found and was left out.",
+        "visit": "9999 minutes, is out of range; using 600 minutes.",
+        "theme": "The link's themed trip “nope” does not exist and was left out.",
+        "site": "The link's place “nope” was not found",
+    },
+}
+BAD_TRIP = "trip=yungang-grottoes,nope,red-memorial-hall&visit=yungang-grottoes:9999&trip_theme=nope"
+
+
+def _trip_shown(page) -> tuple[list[str], str]:
+    """The stops the planner lists, and the first stop's visit minutes, once planned."""
+    page.wait_for_selector("#planner[data-plan-state=ok]", state="attached")
+    stops = page.locator("#trip-list li[data-site-id]").evaluate_all("els => els.map(e => e.dataset.siteId)")
+    return stops, page.locator("#trip-list li input.visit").first.input_value()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_bad_trip_link_is_corrected_said_once_and_kept_by_the_language_switch(server, open_page, lang):
+    words, other = TRIP_WORDS[lang], "en" if lang == "zh" else "zh"
+    page, _ = open_page(server, f"/?lang={lang}&site=nope&{BAD_TRIP}", **PHONE)
+    page.wait_for_selector("#planner[data-ready=true]", state="attached")
+    notice = page.locator(NOTICE)
+    expect(notice.locator("li")).to_have_count(4)
+    # One notice for the map's problem and the planner's, each named in the page's language.
+    assert page.locator(".link-notice").count() == 1
+    assert page.locator("#trip-notice").is_hidden()
+    text = notice.inner_text()
+    for key in ("site", "stop", "visit", "theme"):
+        assert words[key] in text, (key, text)
+    # The planner shows the corrected trip: the unknown stop gone, the visit brought into range.
+    assert _trip_shown(page) == (["yungang-grottoes", "red-memorial-hall"], "600")
+    q = _query(page)
+    assert q["trip"] == ["yungang-grottoes,red-memorial-hall"] and q["visit"] == ["yungang-grottoes:600"]
+    assert "trip_theme" not in q and "site" not in q
+    # The language switch carries the corrected trip, and the other language restores it silently.
+    switch = page.locator("#lang-switch")
+    assert "nope" not in switch.get_attribute("href") and "9999" not in switch.get_attribute("href")
+    switch.click()
+    page.wait_for_url(re.compile(f"lang={other}"))
+    page.wait_for_selector("#planner[data-ready=true]", state="attached")
+    assert _trip_shown(page) == (["yungang-grottoes", "red-memorial-hall"], "600")
+    assert page.locator(".link-notice").count() == 0
+    q = _query(page)
+    assert q["trip"] == ["yungang-grottoes,red-memorial-hall"] and q["visit"] == ["yungang-grottoes:600"]
+
+
+def test_stops_from_to_and_visits_the_planner_cannot_use_are_each_said(server, open_page, catalogue):
+    unlocated = next(f for f in catalogue.features.values() if f.geometry is None)
+    path = (
+        f"/?lang=en&trip=yungang-grottoes,{unlocated.id},yungang-grottoes,red-memorial-hall"
+        "&from=nowhere&to=999,999&visit=red-memorial-hall:abc,other:5"
+    )
+    page, _ = open_page(server, path)
+    page.wait_for_selector("#planner[data-ready=true]", state="attached")
+    items = page.locator(NOTICE).locator("li").all_inner_texts()
+    assert len(items) == 5, items
+    name = unlocated.properties.name.en[:30]  # a long name is cut to 40 characters
+    assert any(name in x and "has no location yet" in x for x in items), items
+    assert any("stop “Yungang Grottoes” more than once" in x for x in items), items
+    assert any("start point “nowhere”" in x and "starting at the first stop" in x for x in items), items
+    assert any("end point “999,999”" in x and "ending at the last stop" in x for x in items), items
+    assert any("visit time “red-memorial-hall:abc, other:5” was not understood" in x for x in items), items
+    stops, _ = _trip_shown(page)
+    assert stops == ["yungang-grottoes", "red-memorial-hall"]
+    q = _query(page)
+    assert q["trip"] == ["yungang-grottoes,red-memorial-hall"]
+    assert "from" not in q and "to" not in q and "visit" not in q
+    assert page.locator("#trip-from").input_value() == "" and page.locator("#trip-to").input_value() == ""
+
+
+def test_after_close_a_later_trip_problem_opens_no_second_notice(server, open_page):
+    """The planner's problems come once /api/trips is in; a visitor who closed the map's
+    notice before then is not shown a second one (docs/frontend.md), and the address is
+    corrected all the same."""
+    page, _ = open_page(server, "/?lang=en")
+    held = []
+    page.route("**/api/trips", lambda r: held.append(r))
+    page.goto(f"{server.url}/?lang=en&site=nope&{BAD_TRIP}")
+    notice = page.locator(NOTICE)
+    notice.wait_for()
+    assert TRIP_WORDS["en"]["site"] in notice.inner_text()
+    page.get_by_role("button", name="Close").click()
+    expect(page.locator(".link-notice")).to_have_count(0)
+    while not held:  # the request for the themed trips, held until the notice was closed
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    page.wait_for_selector("#planner[data-ready=true]", state="attached")
+    assert _trip_shown(page)[0] == ["yungang-grottoes", "red-memorial-hall"]
+    assert page.locator(".link-notice").count() == 0
+    assert "trip_theme" not in _query(page) and "nope" not in page.url
