@@ -299,6 +299,11 @@ def test_a_bad_trip_link_is_corrected_said_once_and_kept_by_the_language_switch(
     q = _query(page)
     assert q["trip"] == ["yungang-grottoes,red-memorial-hall"] and q["visit"] == ["yungang-grottoes:600"]
     assert "trip_theme" not in q and "site" not in q
+    # The share box gives the corrected link.
+    page.locator("#share-button").click()
+    shared = parse_qs(urlsplit(page.locator("#share-url").input_value()).query)
+    assert shared["trip"] == q["trip"] and shared["visit"] == q["visit"] and "trip_theme" not in shared
+    page.locator("#share-button").click()
     # The language switch carries the corrected trip, and the other language restores it silently.
     switch = page.locator("#lang-switch")
     assert "nope" not in switch.get_attribute("href") and "9999" not in switch.get_attribute("href")

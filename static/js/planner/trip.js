@@ -167,6 +167,7 @@
     const text = P.text(q);
     history.replaceState(null, "", window.location.pathname + (text ? "?" + text : "") + window.location.hash);
     app.url.relink();  // the language switch must not lose the trip
+    if (app.share) app.share.follow();  // nor an open share box
   }
 
   app.planner = {trip, inTrip, readUrl, writeUrl, modeOptions, VISIT_MAX, book: null, byId: {}, root: null,
