@@ -260,6 +260,9 @@ def test_itinerary_page_lists_every_stop_with_times_notes_and_a_qr_code(client, 
 def test_itinerary_with_bad_query_is_a_400_page(client):
     r = client.get("/trip?trip=shilihe-forest-park&lang=en")
     assert r.status_code == 400 and "no location yet" in r.get_data(as_text=True)
+    # The one stop at fault is named, not the whole list.
+    r = client.get(f"/trip?trip={RED[0]},nope&lang=zh")
+    assert r.status_code == 400 and "（trip=nope）" in html.unescape(r.get_data(as_text=True))
 
 
 def test_the_itinerary_keeps_the_page_language_it_was_opened_in(client):

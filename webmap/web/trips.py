@@ -72,8 +72,11 @@ def _check_theme(theme: str | None, field: str) -> None:
 def _page_problem(field: str) -> str:
     """The /trip page's 400 in the page's language, naming the link's parameter and its
     value (the JSON API keeps its field paths and English messages)."""
-    param = field.partition(".")[0]
+    param, _dot, rest = field.partition(".")
     value = request.args.get(param, "")
+    stops = [x for x in value.split(",") if x] if param == "trip" else []
+    if rest.isdigit() and int(rest) < len(stops):
+        value = stops[int(rest)]  # the one stop at fault ("trip.2")
     shown = value if len(value) <= 60 else value[:59] + "…"
     words = {
         "trip": _("The link's stops (trip=%(value)s) include a place that was not found or has no location yet."),
