@@ -145,7 +145,6 @@ def client_messages() -> dict[str, str]:
         "amap": _("AMap"),
         "itinerary": _("Printable itinerary"),
         "calendarIcs": _("Calendar (ICS)"),
-        "droppedStops": _("{n} stops in the link could not be added (unknown, or location to be confirmed): {ids}"),
         "plannerLoadFailed": _("Could not load the trip planner ({message})"),
         # What a link asked for that could not be used (js/core/url.js, js/planner/trip.js):
         # {value} is the link's own text, shown as text.

@@ -28,7 +28,7 @@
     tripEmpty: "trip-empty", tripActions: "trip-actions", tripThemesBox: "trip-themes-box", tripThemes: "trip-themes",
     tripThemeNote: "trip-theme-note", tripThemeText: "trip-theme-text", tripMode: "trip-mode",
     tripStart: "trip-start", tripDate: "trip-date", tripFrom: "trip-from", tripTo: "trip-to",
-    tripPickHint: "trip-pick-hint", tripBest: "trip-best", tripClear: "trip-clear", tripNotice: "trip-notice",
+    tripPickHint: "trip-pick-hint", tripBest: "trip-best", tripClear: "trip-clear",
     tripError: "trip-error", tripResult: "trip-result",
   });
 
