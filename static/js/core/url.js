@@ -164,16 +164,17 @@
     app.WebMap.stats.urlWrites++;
     history.replaceState(null, "", "?" + stateParams(state).toString());
     relink();
-    app.share.follow();
     app.emit("url");
   }
 
-  /* The language switch carries the whole address (map and planner parameters) in the other
-   * language; called after every write of the address, by whichever part wrote it. */
+  /* What follows the address, called after every write of it by whichever part wrote it:
+   * the language switch carries the whole address (map and planner parameters) in the
+   * other language, and an open share box shows it. */
   function relink() {
     const q = new URLSearchParams(window.location.search);
     q.set("lang", app.lang === "zh" ? "en" : "zh");
     $("langSwitch").href = "?" + q.toString() + window.location.hash;
+    if (app.share) app.share.follow();
   }
 
   // The keys a link carries (and "view": the map moved).

@@ -166,8 +166,7 @@
     if (trip().stops.length) query(trip()).forEach((v, k) => q.set(k, v));
     const text = P.text(q);
     history.replaceState(null, "", window.location.pathname + (text ? "?" + text : "") + window.location.hash);
-    app.url.relink();  // the language switch must not lose the trip
-    if (app.share) app.share.follow();  // nor an open share box
+    app.url.relink();  // the language switch and an open share box must not lose the trip
   }
 
   app.planner = {trip, inTrip, readUrl, writeUrl, modeOptions, VISIT_MAX, book: null, byId: {}, root: null,
