@@ -135,7 +135,7 @@ def test_compact_features_leave_out_the_long_texts(big_client):
 
 
 def test_compact_search_hits_carry_their_text(big_client):
-    fc = big_client.get("/api/search", query_string={"q": "测试用", "compact": "1"}).get_json()
+    fc = big_client.get("/api/search", query_string={"q": "测试用", "limit": "1000"}).get_json()
     assert len(fc["features"]) > 200
     with_text = [f for f in fc["features"] if "text" in f["search"]]
     assert len(with_text) == 200  # the first 200, as many as the page lists
@@ -151,3 +151,47 @@ def test_whole_collections_are_compressed_once_and_revalidate(big_client):
     assert json.loads(gzip.decompress(first.data)) == plain.get_json()
     again = big_client.get("/api/sites", headers={"If-None-Match": first.headers["ETag"], "Accept-Encoding": "gzip"})
     assert again.status_code == 304 and not again.data
+
+
+def _every_page(client, url: str) -> tuple[list[dict], list[dict]]:
+    """Follow a paged list's next links as a client would: (all features, each page's body)."""
+    pages = [client.get(url).get_json()]
+    while nxt := [link["href"] for link in pages[-1]["links"] if link["rel"] == "next"]:
+        pages.append(client.get(nxt[0]).get_json())
+    return [f for p in pages for f in p["features"]], pages
+
+
+@pytest.mark.parametrize(
+    "path,key",
+    [("/api/search?q=yungang", "search"), ("/api/nearby?lon=113.12&lat=40.02&radius=8000", "nearby")],
+)
+def test_search_and_nearby_pages_add_up_to_the_whole_answer(big_client, path, key):
+    whole = big_client.get(path + "&limit=10000").get_json()
+    total = whole["numberMatched"]
+    assert 250 < total == whole["numberReturned"] == len(whole["features"]) < 10000 and whole["links"] == []
+    features, pages = _every_page(big_client, path + "&limit=97")
+    assert [f["id"] for f in features] == [f["id"] for f in whole["features"]]  # same order, no gap, no repeat
+    assert [f[key] for f in features] == [f[key] for f in whole["features"]]
+    assert len(pages) == -(-total // 97) and all(p["numberMatched"] == total for p in pages)
+    assert [p["numberReturned"] for p in pages[:-1]] == [97] * (len(pages) - 1)
+    # The default page is the first 100, compact: what a list shows.
+    first = big_client.get(path).get_json()
+    assert [f["id"] for f in first["features"]] == [f["id"] for f in whole["features"][:100]]
+    assert "details" not in first["features"][0]["properties"]
+    full = big_client.get(path + "&compact=0&limit=3").get_json()["features"][0]
+    assert full["properties"]["details"]["zh"]  # full features carry the matched text themselves
+    assert full[key] == {k: v for k, v in whole["features"][0][key].items() if k != "text"}
+
+
+def test_a_page_past_the_end_is_empty_and_a_huge_limit_is_capped(big_client):
+    fc = big_client.get("/api/search?q=yungang&offset=100000").get_json()
+    assert fc["features"] == [] and fc["numberMatched"] > 0 and fc["links"] == []
+    assert big_client.get("/api/search?q=yungang&limit=99999").get_json()["limit"] == 10000
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=-5", "limit=ten", "offset=-1", "offset=1.5", "limit="])
+def test_bad_paging_is_a_400_naming_the_parameter(big_client, query):
+    for path in ("/api/search?q=yungang&", "/api/nearby?lon=113.12&lat=40.02&"):
+        resp = big_client.get(path + query)
+        assert resp.status_code == 400 and resp.is_json, (path, query)
+        assert resp.get_json()["error"]["parameter"] == query.split("=")[0]

@@ -19,6 +19,22 @@ def _more_paths(layer_param: dict, bad_request: dict, not_modified: dict, etag: 
         "properties": {"type": {"const": "FeatureCollection"}, "features": {"type": "array"}},
     }
     obj = {"type": "object"}
+    # Search and nearby are lists: compact unless compact=0, one page at a time.
+    list_compact = _query("compact", "0: every property (default 1: what a list shows)", compact["schema"])
+    paging = [
+        _query("limit", "Items per page (default 100, at most 10000)", {"type": "integer", "minimum": 1}),
+        _query("offset", "Items to skip (see the next link)", {"type": "integer", "minimum": 0}),
+    ]
+    page = {
+        **sites,
+        "required": ["type", "features", "numberMatched", "numberReturned", "links"],
+        "properties": {
+            **sites["properties"],
+            "numberMatched": {"type": "integer"},
+            "numberReturned": {"type": "integer"},
+            "links": {"type": "array"},
+        },
+    }
     selection = [
         _query("layer", "Layer id(s), comma-separated", layer_param),
         _query("theme", "Theme id(s), comma-separated"),
@@ -50,8 +66,8 @@ def _more_paths(layer_param: dict, bad_request: dict, not_modified: dict, etag: 
             "get": {
                 "operationId": "searchSites",
                 "summary": "Sites whose names or text match q, best first",
-                "parameters": [_query("q", "Search text (Chinese, pinyin or English)"), compact],
-                "responses": {"200": _json(sites, "A GeoJSON FeatureCollection"), "400": bad_request},
+                "parameters": [_query("q", "Search text (Chinese, pinyin or English)"), list_compact, *paging],
+                "responses": {"200": _json(page, "A page of a GeoJSON FeatureCollection"), "400": bad_request},
             }
         },
         "/api/nearby": {
@@ -63,10 +79,11 @@ def _more_paths(layer_param: dict, bad_request: dict, not_modified: dict, etag: 
                     _query("lon", "Longitude, WGS 84", {"type": "number", "minimum": -180, "maximum": 180}),
                     _query("lat", "Latitude, WGS 84", {"type": "number", "minimum": -90, "maximum": 90}),
                     _query("radius", "Metres", {"type": "number", "exclusiveMinimum": 0}),
-                    compact,
+                    list_compact,
+                    *paging,
                 ],
                 "responses": {
-                    "200": _json(sites, "A GeoJSON FeatureCollection"),
+                    "200": _json(page, "A page of a GeoJSON FeatureCollection"),
                     "400": bad_request,
                     "404": _error("No site with this id"),
                 },

@@ -8,7 +8,7 @@ import json
 import math
 import threading
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from ..errors import ApiError
 from ..geo import MAX_RADIUS_M
@@ -168,9 +168,37 @@ def _number(name: str, default: float | None = None, low: float = -math.inf, hig
     return value
 
 
-# Compact search results carry the matched text for this many hits: the page lists at
-# most 200 places at a time, and the full text of every hit could be megabytes.
+# Search and nearby answer one page at a time (``limit``/``offset``, as OGC API items do):
+# a list shows a page, and the page's JSON is spliced from the stored bytes of each site,
+# so a request costs what its page holds, not what the whole answer would.
+PAGE_DEFAULT = 100
+PAGE_MAX = 10_000
+# Compact search results carry the matched text for this many hits (by rank): the page
+# lists at most 200 places at a time, and the full text of every hit could be megabytes.
 SNIPPETS = 200
+
+
+def _integer(name: str, default: int, low: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < low:
+        raise ApiError(
+            400, "invalid_parameter", f"{name!r} must be a whole number from {low}, got {raw!r}", parameter=name
+        )
+    return int(raw)
+
+
+def _page() -> tuple[int, int]:
+    """(limit, offset) of the page asked for; a limit above PAGE_MAX is capped, not refused."""
+    return min(_integer("limit", PAGE_DEFAULT, 1), PAGE_MAX), _integer("offset", 0, 0)
+
+
+def _list_compact() -> bool:
+    """Lists are compact unless ``compact=0`` asks for every property."""
+    if "compact" not in request.args:
+        return True
+    return _compact()
 
 
 def _field_text(feature: dict, path: str) -> str:
@@ -180,26 +208,60 @@ def _field_text(feature: dict, path: str) -> str:
     return value
 
 
+def _paged(head: dict, key: str, rows: list[tuple[str, dict]], total: int, limit: int, offset: int, compact: bool):
+    """A FeatureCollection page: ``head`` members, the paging members and links, then each
+    row's stored feature with ``key: extra`` added, joined as bytes (never decoded)."""
+    cat = catalogue()
+    tail = b',"' + key.encode() + b'":'
+    features = b",".join(
+        cat.features.geojson_bytes(fid, compact)[:-1] + tail + _dumps(extra) + b"}" for fid, extra in rows
+    )
+    links = []
+    if offset + limit < total:
+        args = {**request.args.to_dict(), "limit": str(limit), "offset": str(offset + limit)}
+        links.append(
+            {"rel": "next", "type": "application/json", "href": url_for(request.endpoint, **args, _external=True)}
+        )
+    meta = {
+        **head,
+        "numberMatched": total,
+        "numberReturned": len(rows),
+        "limit": limit,
+        "offset": offset,
+        "links": links,
+    }
+    body = _dumps(meta)[:-1] + b',"features":[' + features + b"]}"
+    resp = Response(body, mimetype="application/json")
+    resp.set_etag(hashlib.blake2b(body, digest_size=16).hexdigest())
+    resp.headers["Cache-Control"] = "public, max-age=60"
+    return resp.make_conditional(request)
+
+
+def _dumps(obj) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 @bp.get("/api/search")
 def search():
-    reject_unknown(request.args, {"q", "compact"})
+    reject_unknown(request.args, {"q", "compact", "limit", "offset"})
     q = request.args.get("q", "")
     if not q.strip() or len(q) > MAX_QUERY:
         raise ApiError(400, "invalid_parameter", f"'q' must be 1 to {MAX_QUERY} characters", parameter="q")
     cat = catalogue()
-    hits, compact = cat.search_index.search(q), _compact()
-    features = []
-    for rank, h in enumerate(hits):
+    compact, (limit, offset) = _list_compact(), _page()
+    hits = cat.search_index.search(q)
+    rows = []
+    for rank, h in enumerate(hits[offset : offset + limit], start=offset):
         match = {"score": h.score, "field": h.field, "start": h.start, "end": h.end}
         if compact and rank < SNIPPETS:  # the matched text, for a snippet in the list
             match["text"] = _field_text(cat.feature_geojson(h.site_id), h.field)
-        features.append({**cat.feature_geojson(h.site_id, compact), "search": match})
-    return _conditional({"type": "FeatureCollection", "query": q, "features": features})
+        rows.append((h.site_id, match))
+    return _paged({"type": "FeatureCollection", "query": q}, "search", rows, len(hits), limit, offset, compact)
 
 
 @bp.get("/api/nearby")
 def near():
-    reject_unknown(request.args, {"site", "lon", "lat", "radius", "compact"})
+    reject_unknown(request.args, {"site", "lon", "lat", "radius", "compact", "limit", "offset"})
     cat = catalogue()
     radius = _number("radius", 5000, 1, MAX_RADIUS_M)
     site_id = request.args.get("site")
@@ -216,16 +278,14 @@ def near():
         lon, lat = point.x, point.y
     else:
         lon, lat = _number("lon", None, -180, 180), _number("lat", None, -90, 90)
-    results, compact = cat.index.nearby(lon, lat, radius, exclude=site_id), _compact()
-    features = [
-        {
-            **cat.feature_geojson(n.site_id, compact),
-            "nearby": {"distance_m": round(n.distance_m), "approximate": n.approximate},
-        }
-        for n in results
+    compact, (limit, offset) = _list_compact(), _page()
+    results = cat.index.nearby(lon, lat, radius, exclude=site_id)
+    rows = [
+        (n.site_id, {"distance_m": round(n.distance_m), "approximate": n.approximate})
+        for n in results[offset : offset + limit]
     ]
-    origin = {"type": "Point", "coordinates": [lon, lat]}
-    return _conditional({"type": "FeatureCollection", "origin": origin, "radius_m": radius, "features": features})
+    head = {"type": "FeatureCollection", "origin": {"type": "Point", "coordinates": [lon, lat]}, "radius_m": radius}
+    return _paged(head, "nearby", rows, len(results), limit, offset, compact)
 
 
 @bp.get("/api/district")

@@ -45,6 +45,16 @@
     });
   }
 
+  /* Every page of a paged list (/api/search, /api/nearby): follows the "next" links and
+   * gives the first page with the features of all of them. */
+  function getAll(u) {
+    return getJSON(u).then(function more(first, page = first) {
+      const next = (page.links || []).find((l) => l.rel === "next");
+      if (page !== first) first.features.push(...page.features);
+      return next ? getJSON(next.href).then((p) => more(first, p)) : first;
+    });
+  }
+
   /* Text with the characters [start, end) wrapped in <mark>. */
   function marked(text, start, end) {
     if (start === undefined || start < 0 || end <= start) return document.createTextNode(text);
@@ -53,5 +63,5 @@
     return span;
   }
 
-  window.WebMapUtil = {table, el, url, km, isApprox, debounce, getJSON, marked};
+  window.WebMapUtil = {table, el, url, km, isApprox, debounce, getJSON, getAll, marked};
 })();

@@ -22,10 +22,11 @@
     return {type: "FeatureCollection", features};
   }
 
-  /* An API URL with query parameters; in cluster mode features come compact. */
+  /* A search or nearby URL: every hit in pages of 10,000; full features unless clustering. */
   function api(base, params) {
     const q = new URLSearchParams(params);
-    if (config.cluster) q.set("compact", "1");
+    q.set("compact", config.cluster ? "1" : "0");  // lists are compact unless asked
+    q.set("limit", "10000");  // the most a page holds: few pages even at 100k hits
     return base + "?" + q.toString();
   }
 

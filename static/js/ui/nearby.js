@@ -3,14 +3,14 @@
 (function (app) {
   "use strict";
 
-  const {$} = window.WebMapIds, {km, isApprox, debounce, getJSON} = window.WebMapUtil, {t, tr} = app.i18n;
+  const {$} = window.WebMapIds, {km, isApprox, debounce, getAll} = window.WebMapUtil, {t, tr} = app.i18n;
   const config = app.config, map = app.map, state = () => app.store.state;
 
   /* The nearby hits of {kind: "site", id} or {kind: "me", lon, lat}. */
   function fetchNear(near) {
     if (!config.nearbyUrl) return Promise.resolve(nearInCopy(near, state().radius));
     const where = near.kind === "site" ? {site: near.id} : {lon: near.lon, lat: near.lat};
-    return getJSON(app.data.api(config.nearbyUrl, {...where, radius: state().radius})).then((fc) => {
+    return getAll(app.data.api(config.nearbyUrl, {...where, radius: state().radius})).then((fc) => {
       const hits = new Map(fc.features.map((f) => [f.id, f.nearby]));
       if (near.kind === "site") hits.set(near.id, {distance_m: 0, approximate: isApprox(app.data.byId[near.id])});
       return hits;
@@ -65,7 +65,7 @@
     if (state().sort !== "distance" || state().near) return;
     const c = map.getCenter();
     if (!config.nearbyUrl) { app.store.dispatch("distancesFound", nearInCopy({kind: "me", lon: c.lng, lat: c.lat}, 100000)); return; }
-    getJSON(app.data.api(config.nearbyUrl, {lon: c.lng.toFixed(5), lat: c.lat.toFixed(5), radius: 100000})).then((fc) => {
+    getAll(app.data.api(config.nearbyUrl, {lon: c.lng.toFixed(5), lat: c.lat.toFixed(5), radius: 100000})).then((fc) => {
       app.store.dispatch("distancesFound", new Map(fc.features.map((f) => [f.id, f.nearby])));
     }).catch(app.data.showLoadError);
   }, 250);

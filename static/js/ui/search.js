@@ -2,12 +2,12 @@
 (function (app) {
   "use strict";
 
-  const {$, SEL} = window.WebMapIds, {debounce, getJSON} = window.WebMapUtil;
+  const {$, SEL} = window.WebMapIds, {debounce, getAll} = window.WebMapUtil;
   const config = app.config;
 
   /* Ask the server; the hits go into the store if the text has not changed meanwhile. */
   function search(q) {
-    return getJSON(app.data.api(config.searchUrl, {q: q.slice(0, 100)})).then((fc) => {
+    return getAll(app.data.api(config.searchUrl, {q: q.slice(0, 100)})).then((fc) => {
       if (app.store.state.q !== q) return;  // a newer query is on its way
       app.store.dispatch("searchFound", {q, hits: app.data.hitsOf(fc)});
     });
