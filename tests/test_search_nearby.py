@@ -109,3 +109,13 @@ def test_qr_code_only_for_this_site(client):
     ok = client.get("/qr.svg", query_string={"url": "http://localhost/?lang=zh&q=yungang"})
     assert ok.status_code == 200 and ok.mimetype == "image/svg+xml" and b"<svg" in ok.data
     assert client.get("/qr.svg", query_string={"url": "https://evil.example/"}).status_code == 400
+
+
+def test_a_kept_answer_is_the_same_and_survives_a_snapshot(catalogue):
+    import pickle
+
+    index = SearchIndex(catalogue.features)
+    first = index.search("yungang")
+    assert index.search(" YunGang ") is first  # the same query, folded: the kept answer
+    copy = pickle.loads(pickle.dumps(index))  # as the database snapshot stores it
+    assert copy.search("yungang") == first and copy.search("云冈") == index.search("云冈")

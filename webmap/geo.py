@@ -8,8 +8,9 @@ index) would implement. Distances are geodesic on the WGS-84 ellipsoid (pyproj.G
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, overload
 
 import geopandas as gpd
 import numpy
@@ -30,11 +31,12 @@ class Near:
 
 
 class SpatialIndex(Protocol):
-    def within_bbox(self, bbox: BBox) -> list[str]:
-        """Ids of located sites inside ``bbox`` (edges included), in no particular order."""
+    def within_bbox(self, bbox: BBox, layer: str | None = None) -> Sequence[str]:
+        """Ids of located sites inside ``bbox`` (edges included; of ``layer`` only when
+        given), in catalogue order."""
         ...
 
-    def nearby(self, lon: float, lat: float, radius_m: float, exclude: str | None = None) -> list[Near]:
+    def nearby(self, lon: float, lat: float, radius_m: float, exclude: str | None = None) -> Sequence[Near]:
         """Located sites within ``radius_m`` of (lon, lat), nearest first (ties in catalogue order).
 
         Distances are geodesic between the stored points; for an approximate site the
@@ -71,33 +73,59 @@ def search_box(lon: float, lat: float, radius_m: float) -> list[BBox]:
     return bbox_parts((minx, miny, maxx, maxy))
 
 
+class Nearest(Sequence[Near]):
+    """Nearby results, nearest first, as arrays: a ``Near`` is made only for the items a
+    caller reads (a page of 100 out of 95,000 sites within 20 km costs a page)."""
+
+    def __init__(self, ids: numpy.ndarray, dist: numpy.ndarray, approx: numpy.ndarray):
+        self._ids, self._dist, self._approx = ids, dist, approx
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, i: int) -> Near: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Near]: ...
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return Near(str(self._ids[i]), float(self._dist[i]), bool(self._approx[i]))
+
+
 class PointIndex:
-    """The in-memory ``SpatialIndex``: the located rows of ``Catalogue.sites`` and their STRtree."""
+    """The in-memory ``SpatialIndex``: the located rows of ``Catalogue.sites`` (in
+    catalogue order) and their STRtree."""
 
     def __init__(self, sites: gpd.GeoDataFrame):
         located = sites[~(sites.geometry.isna() | sites.geometry.is_empty)]
         self._ids = located.index.to_numpy()
+        self._layer = located["layer"].to_numpy()
         self._lon = located.geometry.x.to_numpy()
         self._lat = located.geometry.y.to_numpy()
         self._approx = located["approximate"].to_numpy()
         self._tree = located.sindex
 
     def _query(self, boxes: list[BBox]) -> numpy.ndarray:
+        """Row numbers inside the boxes, ascending (so in catalogue order)."""
         found = [self._tree.query(box(*b), predicate="intersects") for b in boxes]
-        return numpy.unique(numpy.concatenate(found)) if len(found) > 1 else found[0]
+        return numpy.unique(numpy.concatenate(found)) if len(found) > 1 else numpy.sort(found[0])
 
-    def within_bbox(self, bbox: BBox) -> list[str]:
-        return self._ids[self._query(bbox_parts(bbox))].tolist()
+    def within_bbox(self, bbox: BBox, layer: str | None = None) -> Sequence[str]:
+        rows = self._query(bbox_parts(bbox))
+        if layer is not None:
+            rows = rows[self._layer[rows] == layer]
+        return self._ids[rows]
 
-    def nearby(self, lon: float, lat: float, radius_m: float, exclude: str | None = None) -> list[Near]:
+    def nearby(self, lon: float, lat: float, radius_m: float, exclude: str | None = None) -> Nearest:
         idx = self._query(search_box(lon, lat, radius_m))
         if exclude is not None:
             idx = idx[self._ids[idx] != exclude]
         if not len(idx):
-            return []
+            return Nearest(self._ids[idx], numpy.zeros(0), self._approx[idx])
         lons, lats = self._lon[idx], self._lat[idx]
         _, _, dist = GEOD.inv(numpy.full_like(lons, lon), numpy.full_like(lats, lat), lons, lats)
         keep = dist <= radius_m
         idx, dist = idx[keep], dist[keep]
-        order = numpy.lexsort((idx, dist))  # rows are in catalogue order
-        return [Near(str(self._ids[idx[i]]), float(dist[i]), bool(self._approx[idx[i]])) for i in order]
+        order = numpy.lexsort((idx, dist))  # ties in catalogue order
+        return Nearest(self._ids[idx[order]], dist[order], self._approx[idx[order]])

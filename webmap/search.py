@@ -11,9 +11,11 @@ original text, so the page can highlight "云冈" when someone typed "yungang".
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from array import array
 from bisect import bisect_right
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +25,8 @@ from pypinyin import lazy_pinyin
 from .schema import SiteFeature
 
 MAX_QUERY = 100
+# Kept answers, counted in hits: about 60 MB at most (a Hit is ~120 bytes).
+CACHED_HITS = 500_000
 
 # Where a match counts most: names, then summaries, then facts and details.
 FIELD_WEIGHT = {"name": 100, "summary": 40, "facts": 30, "details": 20}
@@ -133,10 +137,19 @@ class SearchIndex:
         self._row_len = array("i")
         self._folded, self._pinyin, self._initials = _Corpus(), _Corpus(), _Corpus()
         self._field_names: dict[str, str] = {}  # one string object per field name
+        self._cache: OrderedDict[str, list[Hit]] = OrderedDict()
+        self._cached = 0
+        self._lock = threading.Lock()
         if features is not None:
             for fid, f in features.items():
                 self.add(fid, f)
             self.close()
+
+    def __getstate__(self) -> dict:  # a snapshot (webmap/db/snapshot.py) keeps the index, not answers
+        return {**self.__dict__, "_cache": OrderedDict(), "_cached": 0, "_lock": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update({"_cache": OrderedDict(), "_cached": 0, **state, "_lock": threading.Lock()})
 
     def add(self, fid: str, f: SiteFeature) -> None:
         self.add_geojson(fid, f.model_dump(mode="json")["properties"])
@@ -169,10 +182,28 @@ class SearchIndex:
             corpus.close()
 
     def search(self, query: str) -> list[Hit]:
-        """Sites matching ``query``, best first; one hit (the best) per site."""
+        """Sites matching ``query``, best first; one hit (the best) per site.
+
+        The index never changes once closed (an edit builds a new one), so answers are
+        kept, most recent first, up to CACHED_HITS hits in all: a popular query, or the
+        next page of one, costs a dictionary lookup instead of a scan."""
         q = normalise_query(query)
         if not q:
             return []
+        with self._lock:
+            hits = self._cache.get(q)
+            if hits is not None:
+                self._cache.move_to_end(q)
+                return hits
+        hits = self._scan(q)
+        with self._lock:
+            self._cache[q] = hits
+            self._cached += len(hits)
+            while self._cached > CACHED_HITS and len(self._cache) > 1:
+                self._cached -= len(self._cache.popitem(last=False)[1])
+        return hits
+
+    def _scan(self, q: str) -> list[Hit]:
         q_compact = re.sub(r"[\s']+", "", q)  # "yun gang", "heng'an" -> pinyin form
         # Per row, the first kind of match that applies: the text itself, then full
         # pinyin (starting on a syllable), then initials.

@@ -160,10 +160,6 @@ class Catalogue:
     def site_ids(self, layer: str | None = None) -> list[str]:
         return list(self.features) if layer is None else list(self._by_layer.get(layer, ()))
 
-    def in_order(self, ids) -> list[str]:
-        """``ids`` sorted into catalogue order."""
-        return sorted(ids, key=self.position.__getitem__)
-
     def warm(self) -> Catalogue:
         """Build the lazy indexes now, so the first request does not pay for them."""
         self.index, self._by_layer, self.position  # noqa: B018 - evaluated for their side effect
