@@ -18,8 +18,9 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from . import exporters
 from .catalogue import Catalogue
@@ -69,11 +70,23 @@ class OgcError(WebmapError):
 
 
 @dataclass(frozen=True)
+class SiteUrl:
+    """A site page's absolute URL from a template holding ``MARK`` where the quoted id
+    goes: hashable, so encoded features can be kept per template (per public origin)."""
+
+    MARK = "__SITE__"
+    template: str = MARK
+
+    def __call__(self, site_id: str) -> str:
+        return self.template.replace(self.MARK, quote(site_id, safe=""))
+
+
+@dataclass(frozen=True)
 class OgcRequest:
     base_url: str  # absolute URL of the API root, no trailing slash: http://host/ogc
     args: Mapping[str, Sequence[str]]  # the query string as a multi-dict
     accept: str = ""
-    site_url: Callable[[str], str] = lambda site_id: site_id  # the site's HTML page
+    site_url: SiteUrl = SiteUrl()  # the site's HTML page
 
     def format(self) -> str:
         """``f=json|html`` wins; otherwise a browser (Accept: text/html) gets HTML."""
@@ -91,12 +104,18 @@ class OgcRequest:
         return values[0] if values else None
 
 
+FEATURES_KEPT = 20_000  # encoded OGC features kept per catalogue version (~3 KB each)
+
+
 class OgcApi:
     def __init__(self, catalogue: Catalogue, render: Render, writable: bool = False):
         self.cat = catalogue
         self.render = render
         self.writable = writable
         self._extents: dict[str, list[float]] = {}
+        # Each site's OGC feature, encoded once per catalogue version and site-page origin:
+        # a page of items is joined from these, so it costs its items, not their encoding.
+        self._encoded = lru_cache(maxsize=FEATURES_KEPT)(self._encode)
         self.titles = {ALL_SITES: {"zh": "全部地点", "en": "All sites"}}
         self.descriptions = {
             ALL_SITES: {
@@ -171,11 +190,17 @@ class OgcApi:
         }
 
     def _feature(self, req: OgcRequest, site_id: str) -> dict:
+        return json.loads(self._encoded(site_id, req.site_url))
+
+    def _encode(self, site_id: str, site_url: SiteUrl) -> str:
+        return json.dumps(self._build_feature(site_id, site_url), ensure_ascii=False)
+
+    def _build_feature(self, site_id: str, site_url: SiteUrl) -> dict:
         return {
             "type": "Feature",
             "id": site_id,
             "geometry": self.cat.feature_geojson(site_id)["geometry"],
-            "properties": exporters.flat_properties(self.cat.features[site_id], self.cat, req.site_url),
+            "properties": exporters.flat_properties(self.cat.features[site_id], self.cat, site_url),
         }
 
     # -- endpoints ---------------------------------------------------------
@@ -267,12 +292,16 @@ class OgcApi:
             )
         doc = {
             "type": "FeatureCollection",
-            "features": [self._feature(req, i) for i in page],
             "links": links,
             "numberMatched": len(matched),
             "numberReturned": len(page),
             "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
+        if fmt == "json":  # joined from the kept encodings, never decoded
+            features = ", ".join(self._encoded(i, req.site_url) for i in page)
+            body = json.dumps(doc, ensure_ascii=False)[:-1] + f', "features": [{features}]}}'
+            return {"Content-Type": GEOJSON}, 200, body
+        doc["features"] = [self._feature(req, i) for i in page]
         return self._answer(
             req,
             fmt,

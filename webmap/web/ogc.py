@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from .. import ogc_write
 from ..errors import WebmapError
-from ..ogc import ALL_SITES, OgcApi, OgcError, OgcRequest
+from ..ogc import ALL_SITES, OgcApi, OgcError, OgcRequest, SiteUrl
 from ..ogc_vocab import COMMENT_HEADER
 from . import catalogue, edit
 from .auth import actor, check_role, repository
@@ -31,11 +31,9 @@ def _api() -> OgcApi:
     return api
 
 
-def _site_url():
+def _site_url() -> SiteUrl:
     """A site page's absolute URL, by id: url_for once, not once per feature of a page."""
-    marker = "__SITE__"
-    template = url_for("pages.site", site_id=marker, _external=True)
-    return lambda site_id: template.replace(marker, quote(site_id, safe=""))
+    return SiteUrl(url_for("pages.site", site_id=SiteUrl.MARK, _external=True))
 
 
 def _request() -> OgcRequest:
