@@ -61,6 +61,7 @@
         L.DomUtil.remove(this._container);
         if (inside) this._giveFocusBack();
       }
+      this._opener = null;
       layout();
     },
 
@@ -69,7 +70,6 @@
     _giveFocusBack() {
       const marker = this._source && this._source.getElement && this._source.getElement();
       const target = [this._opener, marker, $("sheetToggle")].find(visible);
-      this._opener = null;
       if (target) target.focus({preventScroll: true});
     },
 
