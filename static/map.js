@@ -18,14 +18,14 @@
   /* The subscribers, in the order they re-render after a change: overlays first (the
    * list places sites by their markers), then counts and list, the "change" event,
    * and last the address bar (written once, after everyone else). */
-  [app.basemap, app.markers, app.clusters, app.facets, app.list, app.nearby].forEach((part) => store.subscribe(part.onChange));
+  [app.basemap, app.markers, app.clusters, app.facets, app.list, app.nearby, app.sheet].forEach((part) => store.subscribe(part.onChange));
   store.subscribe((changed) => {
     if (store.changedAny(changed, ["features", ...app.filter.SHOWN])) app.emit("change", state);
   });
   store.subscribe(app.url.onChange);
 
   L.control.scale({imperial: false, position: "bottomright"}).addTo(map);
-  [app.facets, app.search, app.nearby, app.share, app.basemap].forEach((part) => part.init());
+  [app.facets, app.search, app.nearby, app.share, app.card, app.basemap].forEach((part) => part.init());
 
   function fitOrRestoreView() {
     map.invalidateSize();  // Folium created the map before our layout settled
@@ -36,7 +36,7 @@
   function fitDistrict() {
     map.invalidateSize();
     // On phones the bottom sheet covers the lower part of the map: keep the district above it.
-    const sheet = app.phone ? window.WebMapIds.$("sidebar").getBoundingClientRect().height : 0;
+    const sheet = app.card.covered();
     map.fitBounds(config.bounds, {animate: false, paddingTopLeft: [12, 12], paddingBottomRight: [12, 12 + sheet]});
   }
 
@@ -76,7 +76,8 @@
       document.body.removeAttribute("data-map-moving");
       store.dispatch("moved");
     });
-    // The scale bar sits above popups (Leaflet's controls pane): hide it while one is open.
+    // The scale bar sits above popups (Leaflet's controls pane): hide it while one (or, on
+    // phones, the card) is open.
     map.on("popupopen popupclose", (e) => map.getContainer().classList.toggle("popup-open", e.type === "popupopen"));
     const selectedMarker = state.site && app.markers.markers[state.site];
     if (selectedMarker && map.hasLayer(selectedMarker)) {

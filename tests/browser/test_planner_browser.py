@@ -134,6 +134,7 @@ def test_best_order_shows_distance_saved(server, open_page):
 def test_themed_trip_loads_in_one_click_and_unlocated_sites_cannot_be_added(server, open_page, catalogue):
     page, _ = open_page(server, width=390, height=844)
     page.wait_for_selector("#planner[data-ready=true]", state="attached")
+    page.locator("#sheet-toggle").click()  # the phone's list sheet opens at its peek bar
     page.locator("#planner-box > summary").click()
     page.locator('#trip-themes button[data-theme="red-heritage"]').click()
     ids = [s.site for s in catalogue.trips.trips["red-heritage"].stops]

@@ -70,6 +70,7 @@ def test_a_large_catalogue_clusters_lists_200_and_says_how_many_more(serve, open
     located = 3000 + sum(f.geometry is not None for f in load_catalogue(DATA).features.values())
     assert page.evaluate(ON_MAP) == page.evaluate(LOCATED_VISIBLE) == located
     assert page.locator("#site-list li").count() == 200
+    page.locator("#sheet-toggle").click()  # the phone's list sheet opens at its peek bar
     more = page.locator("#list-more")
     assert more.is_visible() and str(located) in more.inner_text()
     screenshot(page, "scale-3000-phone")

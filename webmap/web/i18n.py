@@ -83,6 +83,10 @@ def client_messages() -> dict[str, str]:
         "copyFailed": _("Select the link and copy it"),
         "showList": _("Show list"),
         "showMap": _("Show map"),
+        # Phones: the list sheet's middle height, and the selected place's card (js/ui/card.js)
+        "sheetExpand": _("Show the whole list"),
+        "cardClose": _("Close this place"),
+        "cardLabel": _("About this place"),
         "kmUnit": _("km"),
         "facet_layer": _("Layers"),
         "facet_theme": _("Themes"),

@@ -13,7 +13,9 @@
     search: "search", searchForm: "search-form", langSwitch: "lang-switch", shareButton: "share-button",
     linkNotice: "link-notice",  // what a link asked for that could not be used (js/core/url.js)
     // sidebar
-    sidebar: "sidebar", sheetToggle: "sheet-toggle", sheetLabel: "sheet-label", status: "status",
+    sidebar: "sidebar", sheetToggle: "sheet-toggle", sheetLabel: "sheet-label", sidebarBody: "sidebar-body",
+    status: "status",
+    siteCard: "site-card",  // phones: the selected site's card (js/ui/card.js)
     share: "share", shareUrl: "share-url", copyLink: "copy-link", copyStatus: "copy-status", shareQr: "share-qr",
     filterCount: "filter-count", facets: "facets", clearFilters: "clear-filters",
     nearMe: "near-me", radius: "radius", nearStatus: "near-status", nearLabel: "near-label", nearClear: "near-clear",

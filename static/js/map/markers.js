@@ -4,7 +4,7 @@
 (function (app) {
   "use strict";
 
-  const {$} = window.WebMapIds, {el, table, isApprox} = window.WebMapUtil, {t, tr} = app.i18n;
+  const {el, table, isApprox} = window.WebMapUtil, {t, tr} = app.i18n;
   const config = app.config, map = app.map, display = app.gcj.display;
   const layersById = table(config.layers.map((l) => [l.id, l]));
   const groups = table(Object.entries(app.handles.groups));
@@ -101,17 +101,6 @@
                       iconAnchor: [22 - offset[0], 22 - offset[1]], popupAnchor: [offset[0], offset[1] - 16]});
   }
 
-  /* Keep popups clear of the map controls and, on phones, of the bottom sheet. */
-  function popupOptions() {
-    const mapBox = map.getContainer().getBoundingClientRect();
-    const sheet = app.phone ? $("sidebar").getBoundingClientRect().height : 0;
-    const top = app.phone ? 110 : 16;
-    return {maxWidth: Math.min(340, window.innerWidth - 48),
-            maxHeight: Math.max(180, Math.round(mapBox.height - sheet - top - 60)),
-            autoPanPaddingTopLeft: [16, top], autoPanPaddingBottomRight: [16, sheet + 16],
-            className: "site-popup"};
-  }
-
   function circleFor(f, circleIndex) {
     const p = f.properties, layer = layersById[p.layer], [lon, lat] = f.geometry.coordinates;
     const key = [p.layer, lon, lat, p.location.uncertainty_m].join("|");
@@ -135,7 +124,8 @@
     const name = tr(p.name) + (isApprox(f) ? "（" + t("approxShort") + "）" : "");
     const marker = L.marker(display(lon, lat), {icon: icon(f, layer, offsetOf(f.id)), title: name, keyboard: true,
                                                 riseOnHover: true});
-    marker.bindPopup(() => app.popup.forSite(f, marker), popupOptions());
+    // A bubble on desktops, the docked card on phones (js/ui/card.js), one content builder.
+    marker.bindPopup(new app.card.SitePopup().setContent(() => app.popup.forSite(f, marker)));
     marker.options.ariaName = tr(layer.name) + "：" + name;
     marker.on("add", () => {
       const node = marker.getElement();

@@ -90,8 +90,9 @@
     [approxNote(f), el("p", {class: "summary"}, tr(p.summary)), facts(p), ...photos(p),
      el("p", {class: "source"}, t("source", {section: tr(p.article_section)})), more(f)]
       .forEach((section) => { if (section) root.append(section); });
+    // On phones the card (js/ui/card.js) closes on Escape and gives the focus back itself.
     root.addEventListener("keydown", (e) => {
-      if (e.key === "Escape") { map.closePopup(); app.selection.focusListItem(f.id); }
+      if (e.key === "Escape" && !app.phone) { map.closePopup(); app.selection.focusListItem(f.id); }
     });
     app.emit("popup", root, f);
     return root;

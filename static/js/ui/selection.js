@@ -12,7 +12,7 @@
     if (!fromList || !id) return;
     const f = app.data.byId[id], markers = app.markers.markers;
     if (!f.geometry) { window.location.href = url(app.config.sitePageUrl, {ID: id}); return; }
-    if (app.phone) app.sheet.set(false);
+    if (app.phone) app.sheet.set("peek");
     if (app.clustered && !(markers[id] && map.hasLayer(markers[id]))) {
       // Inside a cluster: zoom in to where it is drawn on its own.
       map.setView(app.markers.latlngOf(id), Math.max(map.getZoom(), app.clusters.MAX_ZOOM + 1), {animate: false});
@@ -41,7 +41,11 @@
   function fitTo(ids) {
     const byId = app.data.byId;
     const pts = ids.filter((id) => byId[id] && byId[id].geometry).map(app.markers.latlngOf);
-    if (pts.length) map.fitBounds(L.latLngBounds(pts).pad(0.3), {maxZoom: 13, animate: false});
+    // On phones, above the sheet (and the card) that cover the map's lower part.
+    if (pts.length) {
+      map.fitBounds(L.latLngBounds(pts).pad(0.3),
+                    {maxZoom: 13, animate: false, paddingBottomRight: [0, app.card.covered()]});
+    }
   }
 
   app.selection = {select, focusListItem, fitTo};

@@ -17,10 +17,36 @@
   /* After each write of the address (js/core/url.js): an open share box follows it. */
   function follow() { if (!$("share").hidden) update(); }
 
-  function setSheet(open) {
-    document.body.classList.toggle("sheet-open", open);
-    $("sheetToggle").setAttribute("aria-expanded", String(open));
-    $("sheetLabel").textContent = open ? t("showMap") : t("showList");
+  /* The phone's list sheet snaps to three heights: "peek" (the toggle and the summary
+   * line; the map fills the rest), "half" and "full". The toggle steps through them;
+   * aria-expanded and its label say the state. (On desktops the sidebar is a column and
+   * the classes do nothing.) set(true) / set(false) still mean full / peek. */
+  const SNAPS = ["peek", "half", "full"];
+  const LABEL = {peek: "showList", half: "sheetExpand", full: "showMap"};
+  let snap = "peek";
+  function setSheet(to) {
+    snap = to === true ? "full" : to === false ? "peek" : SNAPS.includes(to) ? to : "peek";
+    const body = document.body;
+    SNAPS.forEach((s) => body.classList.toggle("sheet-" + s, s === snap));
+    body.classList.toggle("sheet-open", snap !== "peek");
+    $("sheetToggle").setAttribute("aria-expanded", String(snap !== "peek"));
+    $("sheetToggle").dataset.snap = snap;
+    $("sheetLabel").textContent = t(LABEL[snap]);
+    if (app.card) app.card.layout();
+  }
+  const nextSnap = () => SNAPS[(SNAPS.indexOf(snap) + 1) % SNAPS.length];
+
+  /* Nearby results (places near here, near me, a new radius): the sheet opens at least to
+   * half, its list scrolled to the results' top. */
+  function showResults() {
+    if (!app.phone) return;
+    if (snap === "peek") setSheet("half");
+    const body = $("sidebarBody"), results = $("siteList").closest("section") || $("siteList");
+    body.scrollTop += results.getBoundingClientRect().top - body.getBoundingClientRect().top;
+  }
+  function onChange(changed) {
+    const s = app.store.state;
+    if (changed.has("nearHits") && s.near && s.nearHits) showResults();
   }
 
   function init() {
@@ -28,7 +54,7 @@
       const open = $("share").hidden;
       $("share").hidden = !open;
       $("shareButton").setAttribute("aria-expanded", String(open));
-      if (open) { update(); if (app.phone) setSheet(true); $("shareUrl").focus(); $("shareUrl").select(); }
+      if (open) { update(); if (app.phone) setSheet("full"); $("shareUrl").focus(); $("shareUrl").select(); }
     });
     $("copyLink").addEventListener("click", () => {
       const done = (msg) => { $("copyStatus").textContent = msg; };
@@ -39,9 +65,10 @@
         fallback();
       }
     });
-    $("sheetToggle").addEventListener("click", () => setSheet(!document.body.classList.contains("sheet-open")));
+    $("sheetToggle").addEventListener("click", () => setSheet(nextSnap()));
+    setSheet(snap);
   }
 
   app.share = {init, follow};
-  app.sheet = {set: setSheet};
+  app.sheet = {set: setSheet, get: () => snap, onChange, showResults};
 })(window.WebMapApp);
