@@ -60,6 +60,13 @@ _TRANSFER_JS = """
     decoded_bytes: sum("decodedBodySize"),
     largest: entries.map((e) => [e.name, e.encodedBodySize, e.decodedBodySize]).sort((a, b) => b[2] - a[2])[0],
     load_ms: nav ? nav.loadEventEnd : null,
+    ttfb_ms: nav ? nav.responseStart : null,
+    // What was requested, in order (the page's own origin left out), and which before the mark.
+    names: entries.map((e) => e.name.replace(location.origin, "")),
+    before_mark: (() => {
+      const m = performance.getEntriesByName("webmap:first-markers")[0];
+      return m ? entries.filter((e) => e.startTime < m.startTime).length : null;
+    })(),
     markers: document.querySelectorAll(".leaflet-marker-icon").length,
     clusters: document.querySelectorAll(".marker-cluster").length,
     js_heap_mb: performance.memory ? performance.memory.usedJSHeapSize / 1048576 : null,

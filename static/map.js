@@ -63,13 +63,17 @@
     }
     app.basemap.restore();
     config.layers.forEach((l) => { if (!state.layers.has(l.id)) map.removeLayer(app.markers.groups[l.id]); });
+    if (!app.clustered) {
+      // The markers now; counts, list and the rest come with the first render (ready()).
+      app.markers.showMatching();
+      performance.mark("webmap:first-markers");
+    }
     return Promise.all([state.q ? app.search.search(state.q) : null, app.nearby.restore()]);
   }
 
   /* The first render, then the map's own events, the link's popup, and "ready". */
   function ready() {
     store.start();
-    if (!app.clustered) performance.mark("webmap:first-markers");
     // data-map-moving lets scripts (and tests) wait until pans and zooms have finished.
     map.on("movestart", () => document.body.setAttribute("data-map-moving", ""));
     map.on("moveend", () => {
@@ -91,8 +95,11 @@
   // The link's popup opens, and "ready" is said, once every deferred script has run (the
   // planner, the edit and suggestion links...): the data is preloaded and would otherwise
   // beat them, and a popup built before they subscribed would lack their parts.
-  const parsed = document.readyState === "loading"
-    ? new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, {once: true}))
-    : Promise.resolve();
+  // This file is a deferred script, so DOMContentLoaded (after the last deferred script)
+  // is still to come while it runs ("interactive" already holds then); "load" in case not.
+  const parsed = document.readyState === "complete" ? Promise.resolve() : new Promise((resolve) => {
+    document.addEventListener("DOMContentLoaded", resolve, {once: true});
+    window.addEventListener("load", resolve, {once: true});
+  });
   app.data.load().then(drawSites).then(() => parsed).then(ready).catch(app.data.showLoadError);
 })(window.WebMapApp);
