@@ -17,15 +17,39 @@
 
   /* The subscribers, in the order they re-render after a change: overlays first (the
    * list places sites by their markers), then counts and list, the "change" event,
-   * and last the address bar (written once, after everyone else). */
-  [app.basemap, app.markers, app.clusters, app.facets, app.list, app.nearby].forEach((part) => store.subscribe(part.onChange));
+   * and last the address bar (written once, after everyone else). Facets, list and
+   * nearby arrive after the first markers (loadLater); nothing is delivered before
+   * store.start(), when every part is in. */
+  ["basemap", "markers", "clusters", "facets", "list", "nearby"].forEach((name) =>
+    store.subscribe((changed) => app[name].onChange(changed)));
   store.subscribe((changed) => {
     if (store.changedAny(changed, ["features", ...app.filter.SHOWN])) app.emit("change", state);
   });
   store.subscribe(app.url.onChange);
 
   L.control.scale({imperial: false, position: "bottomright"}).addTo(map);
-  [app.facets, app.search, app.nearby, app.share, app.basemap].forEach((part) => part.init());
+  app.basemap.init();
+
+  /* What the first markers do not need (filters, list, search, nearby, share, export, the
+   * planner: templates/map_scripts.html's <template>), loaded now, run in order after the
+   * markers are drawn; resolves once the last has run. */
+  function loadLater() {
+    const later = window.WebMapIds.$("later");
+    if (!later) return Promise.resolve();
+    // Stylesheets (the planner's) are not waited for: nothing before "ready" needs them.
+    later.content.querySelectorAll("link[rel=stylesheet]").forEach((l) =>
+      document.head.appendChild(WebMap.el("link", {rel: "stylesheet", href: l.getAttribute("href")})));
+    const srcs = [...later.content.querySelectorAll("script")].map((s) => s.getAttribute("src"));
+    return Promise.all(srcs.map((src) => new Promise((resolve, reject) => {
+      const s = WebMap.el("script", {src});
+      s.async = false;  // in order, as they are listed
+      s.onload = resolve;
+      s.onerror = () => reject(new Error("could not load " + src));
+      document.body.appendChild(s);
+    })));
+  }
+  const later = loadLater();
+  later.catch(() => {});  // handled below, once the markers are drawn (not "unhandled" meanwhile)
 
   function fitOrRestoreView() {
     map.invalidateSize();  // Folium created the map before our layout settled
@@ -68,6 +92,11 @@
       app.markers.showMatching();
       performance.mark("webmap:first-markers");
     }
+  }
+
+  /* The rest of the page is in: its parts start, and the link's search and nearby run. */
+  function startTheRest() {
+    [app.facets, app.search, app.nearby, app.share].forEach((part) => part.init());
     return Promise.all([state.q ? app.search.search(state.q) : null, app.nearby.restore()]);
   }
 
@@ -101,5 +130,6 @@
     document.addEventListener("DOMContentLoaded", resolve, {once: true});
     window.addEventListener("load", resolve, {once: true});
   });
-  app.data.load().then(drawSites).then(() => parsed).then(ready).catch(app.data.showLoadError);
+  app.data.load().then(drawSites).then(() => later).then(startTheRest).then(() => parsed).then(ready)
+    .catch(app.data.showLoadError);
 })(window.WebMapApp);
