@@ -68,6 +68,19 @@ def warm(app) -> None:
         for lang in ("zh", "en"):
             map_parts(lang)
 
+    def render_pages() -> None:
+        # Compile the map page's templates and load its translations before the first
+        # visitor (who would wait for them: hundreds of ms on a busy machine). Nothing is
+        # kept: the page a visitor gets names the host they asked.
+        try:
+            for lang in ("zh", "en"):
+                with app.test_request_context(f"/?lang={lang}"):
+                    _render_map(catalogue(), lang)
+        except Exception:  # noqa: BLE001 - the first request does it then
+            app.logger.exception("warming the map page failed")
+
+    threading.Thread(target=render_pages, name="webmap-warm-page", daemon=True).start()
+
 
 # The map page carries the sites it draws (#webmap-sites) while they are few: one round
 # trip to the first markers. Above either limit the page fetches them (config.sitesUrl).
