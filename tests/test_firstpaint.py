@@ -117,3 +117,12 @@ def test_versioned_static_and_vendor_urls_are_kept_for_good(client):
     for url in ("/static/map.js", "/static/map.js?v=000000000000", "/vendor/leaflet/leaflet.js?v=0"):
         resp = client.get(url)
         assert resp.status_code == 200 and "immutable" not in resp.headers.get("Cache-Control", ""), url
+
+
+def test_a_bounded_number_of_pages_is_kept(client, app, monkeypatch):
+    # Each allowed Host (and port; any Host without WEBMAP_ALLOWED_HOSTS) has its page.
+    monkeypatch.setattr(pages, "MAX_KEPT_PAGES", 2)
+    for host in ("localhost", "localhost:8001", "localhost:8002", "127.0.0.1:8003"):
+        resp = client.get("/", headers={"Host": host})
+        assert resp.status_code == 200 and f"http://{host}/" in resp.get_data(as_text=True)
+    assert sum(1 for k in app.extensions["webmap.map_parts"] if k[0] == "page") == 2

@@ -134,6 +134,7 @@ class _Page:
 
 
 _RENDERING = threading.Lock()
+MAX_KEPT_PAGES = 32  # languages × embed × hosts × suggestions, per data version
 
 
 @bp.get("/")
@@ -157,8 +158,11 @@ def index():
         with _RENDERING:
             page = cache.get(key)
             if page is None:
-                html = _render_map(cat, lang)
-                page = cache[key] = _Page(html, g.pop("csp_nonce", ""))
+                page = _Page(_render_map(cat, lang), g.pop("csp_nonce", ""))
+                # Without WEBMAP_ALLOWED_HOSTS any Host is answered, each its own page:
+                # a bounded number is kept, the others are rendered per request.
+                if sum(1 for k in cache if k[0] == "page") < MAX_KEPT_PAGES:
+                    cache[key] = page
     g.pop("csp_nonce", None)
     g.csp_hashes = page.hashes
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
