@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, request
 from flask_compress import Compress
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -131,8 +131,6 @@ def _cache_versioned_static(app: Flask) -> None:
     own (as deploy/nginx.conf does in production): a changed file gets a new URL, so a
     repeat visit asks for no script or stylesheet again. An old hash is still served, with
     the current file and the default revalidation, never marked immutable."""
-    from flask import request
-
     from .assets import content_version
 
     static_root = Path(app.static_folder or "").resolve()
