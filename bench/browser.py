@@ -60,6 +60,14 @@ _TRANSFER_JS = """
     decoded_bytes: sum("decodedBodySize"),
     largest: entries.map((e) => [e.name, e.encodedBodySize, e.decodedBodySize]).sort((a, b) => b[2] - a[2])[0],
     load_ms: nav ? nav.loadEventEnd : null,
+    ttfb_ms: nav ? nav.responseStart : null,
+    // What was requested, in order (the page's own origin left out), and how many had
+    // finished when the first markers were drawn (what they could have waited for).
+    names: entries.map((e) => e.name.replace(location.origin, "")),
+    done_before_mark: (() => {
+      const m = performance.getEntriesByName("webmap:first-markers")[0];
+      return m ? entries.filter((e) => e.responseEnd <= m.startTime).length : null;
+    })(),
     markers: document.querySelectorAll(".leaflet-marker-icon").length,
     clusters: document.querySelectorAll(".marker-cluster").length,
     js_heap_mb: performance.memory ? performance.memory.usedJSHeapSize / 1048576 : null,
@@ -75,6 +83,9 @@ class LiveServer:
         env = {
             **os.environ,
             "WEBMAP_DATA_DIR": str(data_dir),
+            # The bench's data folder itself, not the checkout's instance/ database (seeded
+            # once, from whatever data it was first started on), unless asked for.
+            "WEBMAP_DATABASE_URL": os.environ.get("WEBMAP_DATABASE_URL", "none"),
             "WEBMAP_TILES": "none",
             "WEBMAP_CACHE_DIR": str(tmp / "cache"),
             "PYTHONUNBUFFERED": "1",

@@ -17,15 +17,39 @@
 
   /* The subscribers, in the order they re-render after a change: overlays first (the
    * list places sites by their markers), then counts and list, the "change" event,
-   * and last the address bar (written once, after everyone else). */
-  [app.basemap, app.markers, app.clusters, app.facets, app.list, app.nearby, app.sheet].forEach((part) => store.subscribe(part.onChange));
+   * and last the address bar (written once, after everyone else). Facets, list and
+   * nearby arrive after the first markers (loadLater); nothing is delivered before
+   * store.start(), when every part is in. */
+  ["basemap", "markers", "clusters", "facets", "list", "nearby", "sheet"].forEach((name) =>
+    store.subscribe((changed) => app[name].onChange(changed)));
   store.subscribe((changed) => {
     if (store.changedAny(changed, ["features", ...app.filter.SHOWN])) app.emit("change", state);
   });
   store.subscribe(app.url.onChange);
 
   L.control.scale({imperial: false, position: "bottomright"}).addTo(map);
-  [app.facets, app.search, app.nearby, app.share, app.card, app.basemap].forEach((part) => part.init());
+  [app.basemap, app.card].forEach((part) => part.init());
+
+  /* What the first markers do not need (filters, list, search, nearby, share, export, the
+   * planner: templates/map_scripts.html's <template>), loaded now, run in order after the
+   * markers are drawn; resolves once the last has run. */
+  function loadLater() {
+    const later = window.WebMapIds.$("later");
+    if (!later) return Promise.resolve();
+    // Stylesheets (the planner's) are not waited for: nothing before "ready" needs them.
+    later.content.querySelectorAll("link[rel=stylesheet]").forEach((l) =>
+      document.head.appendChild(WebMap.el("link", {rel: "stylesheet", href: l.getAttribute("href")})));
+    const srcs = [...later.content.querySelectorAll("script")].map((s) => s.getAttribute("src"));
+    return Promise.all(srcs.map((src) => new Promise((resolve, reject) => {
+      const s = WebMap.el("script", {src});
+      s.async = false;  // in order, as they are listed
+      s.onload = resolve;
+      s.onerror = () => reject(new Error("could not load " + src));
+      document.body.appendChild(s);
+    })));
+  }
+  const later = loadLater();
+  later.catch(() => {});  // handled below, once the markers are drawn (not "unhandled" meanwhile)
 
   function fitOrRestoreView() {
     map.invalidateSize();  // Folium created the map before our layout settled
@@ -63,13 +87,22 @@
     }
     app.basemap.restore();
     config.layers.forEach((l) => { if (!state.layers.has(l.id)) map.removeLayer(app.markers.groups[l.id]); });
+    if (!app.clustered) {
+      // The markers now; counts, list and the rest come with the first render (ready()).
+      app.markers.showMatching();
+      performance.mark("webmap:first-markers");
+    }
+  }
+
+  /* The rest of the page is in: its parts start, and the link's search and nearby run. */
+  function startTheRest() {
+    [app.facets, app.search, app.nearby, app.share].forEach((part) => part.init());
     return Promise.all([state.q ? app.search.search(state.q) : null, app.nearby.restore()]);
   }
 
   /* The first render, then the map's own events, the link's popup, and "ready". */
   function ready() {
     store.start();
-    if (!app.clustered) performance.mark("webmap:first-markers");
     // data-map-moving lets scripts (and tests) wait until pans and zooms have finished.
     map.on("movestart", () => document.body.setAttribute("data-map-moving", ""));
     map.on("moveend", () => {
@@ -92,8 +125,12 @@
   // The link's popup opens, and "ready" is said, once every deferred script has run (the
   // planner, the edit and suggestion links...): the data is preloaded and would otherwise
   // beat them, and a popup built before they subscribed would lack their parts.
-  const parsed = document.readyState === "loading"
-    ? new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, {once: true}))
-    : Promise.resolve();
-  app.data.load().then(drawSites).then(() => parsed).then(ready).catch(app.data.showLoadError);
+  // This file is a deferred script, so DOMContentLoaded (after the last deferred script)
+  // is still to come while it runs ("interactive" already holds then); "load" in case not.
+  const parsed = document.readyState === "complete" ? Promise.resolve() : new Promise((resolve) => {
+    document.addEventListener("DOMContentLoaded", resolve, {once: true});
+    window.addEventListener("load", resolve, {once: true});
+  });
+  app.data.load().then(drawSites).then(() => later).then(startTheRest).then(() => parsed).then(ready)
+    .catch(app.data.showLoadError);
 })(window.WebMapApp);

@@ -14,12 +14,16 @@ coordinates (its properties are dropped).
 
 from __future__ import annotations
 
+import hashlib
 import html
+import itertools
 import math
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Environment, Template
 from shapely.geometry.base import BaseGeometry
 
@@ -107,6 +111,28 @@ def _html_for_folium(text: str) -> str:
     return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
 
 
+_IDS = threading.Lock()
+
+
+@contextmanager
+def _stable_ids(seed: str):
+    """Folium names each element (``map_<32 hex>``) from os.urandom; here the names come
+    from ``seed`` and the element's place in the build, so every process renders the same
+    bytes for the same data (the kept page and its ETag, webmap/web/pages.py)."""
+    counter = itertools.count()
+
+    def generate(cls) -> str:
+        return hashlib.sha256(f"{seed}:{next(counter)}".encode()).hexdigest()[:32]
+
+    with _IDS:
+        original = Element.__dict__["_generate_id"]
+        Element._generate_id = classmethod(generate)
+        try:
+            yield
+        finally:
+            Element._generate_id = original
+
+
 def build_map(
     catalogue: Catalogue,
     basemap_ids: list[str],
@@ -119,6 +145,12 @@ def build_map(
 
     ``basemap_ids`` and ``lang`` come from settings and the request; every label is
     escaped with ``_html_for_folium`` because Leaflet's layer control shows it as HTML."""
+    seed = "|".join([catalogue.version, lang, *basemap_ids, leaflet_js, leaflet_css])
+    with _stable_ids(seed):
+        return _build_map(catalogue, basemap_ids, lang, leaflet_js, leaflet_css, tianditu_key)
+
+
+def _build_map(catalogue, basemap_ids, lang, leaflet_js, leaflet_css, tianditu_key) -> MapParts:
     minx, miny, maxx, maxy = catalogue.boundary.bounds
     m = _ZoomableMap(
         location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None, zoom_snap=0.25, zoom_control=False

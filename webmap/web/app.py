@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, request
 from flask_compress import Compress
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     security.init_app(app)
     auth.init_app(app)  # sessions, tokens, CSRF, sign-in throttle (/login, /logout)
     assets.init_app(app)  # ?v=<content hash> on static URLs (deploy/nginx.conf caches those)
+    _cache_versioned_static(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(edit.bp)  # writes, history, review queue (needs the repository)
     assert (
@@ -118,6 +120,30 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     api.warm(app)
     pages.warm(app)
     return app
+
+
+# A year, the longest HTTP caches honour: what a versioned URL names never changes.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def _cache_versioned_static(app: Flask) -> None:
+    """``/static/<file>?v=<hash>`` is kept by browsers for good when the hash is the file's
+    own (as deploy/nginx.conf does in production): a changed file gets a new URL, so a
+    repeat visit asks for no script or stylesheet again. An old hash is still served, with
+    the current file and the default revalidation, never marked immutable."""
+    from .assets import content_version
+
+    static_root = Path(app.static_folder or "").resolve()
+
+    @app.after_request
+    def immutable_static(resp):
+        version = request.args.get("v")
+        if request.endpoint != "static" or not version or resp.status_code not in (200, 304):
+            return resp
+        path = (static_root / (request.view_args or {}).get("filename", "")).resolve()
+        if path.is_relative_to(static_root) and content_version(path) == version:
+            resp.headers["Cache-Control"] = IMMUTABLE
+        return resp
 
 
 class _WebmapFlask(Flask):

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import io
+import json
+import re
+import threading
+from base64 import b64encode
 
 import segno
 from flask import (
@@ -10,6 +16,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     render_template,
     request,
     send_file,
@@ -25,6 +32,9 @@ from ..district import growth_chart
 from ..mapview import build_map, locator_svg
 from ..photos import check_cache_dir, rendition
 from . import catalogue, settings
+from .app import IMMUTABLE
+from .assets import content_version
+from .auth import actor
 from .i18n import client_messages, current_lang
 
 bp = Blueprint("pages", __name__)
@@ -43,8 +53,8 @@ def map_parts(lang: str):
             catalogue(),
             cfg.basemap_ids,
             lang,
-            leaflet_js=url_for("pages.vendor", name="leaflet/leaflet.js"),
-            leaflet_css=url_for("pages.vendor", name="leaflet/leaflet.css"),
+            leaflet_js=vendor_url("leaflet/leaflet.js"),
+            leaflet_css=vendor_url("leaflet/leaflet.css"),
             tianditu_key=cfg.tianditu_key,
         )
     return cache[lang]
@@ -58,16 +68,122 @@ def warm(app) -> None:
         for lang in ("zh", "en"):
             map_parts(lang)
 
+    def render_pages() -> None:
+        # Compile the map page's templates and load its translations before the first
+        # visitor (who would wait for them: hundreds of ms on a busy machine). Nothing is
+        # kept: the page a visitor gets names the host they asked.
+        try:
+            for lang in ("zh", "en"):
+                with app.test_request_context(f"/?lang={lang}"):
+                    _render_map(catalogue(), lang)
+        except Exception:  # noqa: BLE001 - the first request does it then
+            app.logger.exception("warming the map page failed")
+
+    threading.Thread(target=render_pages, name="webmap-warm-page", daemon=True).start()
+
+
+# The map page carries the sites it draws (#webmap-sites) while they are few: one round
+# trip to the first markers. Above either limit the page fetches them (config.sitesUrl).
+INLINE_MAX_SITES = 2_000
+INLINE_MAX_BYTES = 300_000
+# An inline <script>/<style> element (not one with src): what the page's CSP hashes.
+_INLINE_CODE = re.compile(r"<(script|style)((?:(?!\ssrc=)[^>])*)>(.*?)</\1>", re.S | re.I)
+
+
+def script_json(text: str) -> str:
+    """JSON text made safe inside a <script> element: no ``</script>``, ``<!--``, ``]]>``
+    or line separators can appear (they only ever occur in JSON strings, where the
+    ``\\uXXXX`` forms mean the same)."""
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+def inline_sites(cat, cluster: bool) -> str | None:
+    """What the page would fetch from config.sitesUrl (the compact columns when it
+    clusters, the GeoJSON otherwise), as script-safe JSON; None when over the limits."""
+    if len(cat.features) > INLINE_MAX_SITES:
+        return None
+    ids = cat.site_ids(None)
+    if cluster:
+        body = json.dumps(cat.columns(ids), ensure_ascii=False, separators=(",", ":"))
+    else:
+        body = cat.feature_collection_bytes(ids).decode("utf-8")
+    if len(body.encode("utf-8")) > INLINE_MAX_BYTES:
+        return None
+    return script_json(body)
+
+
+class _Page:
+    """A rendered map page kept for every visitor of one data version and language: its
+    bytes (and gzipped), ETag, and the CSP hashes of its inline code (a kept page cannot
+    carry a per-response nonce: a 304 would pair the old body with a new nonce)."""
+
+    def __init__(self, html: str, nonce: str):
+        html = html.replace(f' nonce="{nonce}"', "")
+        self.hashes: dict[str, list[str]] = {"script": [], "style": []}
+        for m in _INLINE_CODE.finditer(html):
+            if 'type="application/json"' in m[2]:
+                continue  # data, never run
+            digest = b64encode(hashlib.sha256(m[3].encode("utf-8")).digest()).decode()
+            if f"'sha256-{digest}'" not in self.hashes[m[1].lower()]:
+                self.hashes[m[1].lower()].append(f"'sha256-{digest}'")
+        self.body = html.encode("utf-8")
+        self.gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
+        self.etag = hashlib.sha256(self.body).hexdigest()[:32]
+
+
+_RENDERING = threading.Lock()
+MAX_KEPT_PAGES = 32  # languages × embed × hosts × suggestions, per data version
+
 
 @bp.get("/")
 def index():
-    cat, cfg = catalogue(), settings()
+    cat = catalogue()
     lang = current_lang()
+    if actor() is not None:  # a signed-in page has the user's name and CSRF token: never kept
+        return _render_map(cat, lang)
+    key = (
+        "page",
+        cat.version,
+        lang,
+        request.args.get("embed") == "1",
+        url_for("pages.index", _external=True),  # the host, when WEBMAP_PUBLIC_URL is not set
+        bool(current_app.jinja_env.globals["suggestions_open"]()),
+        bool(current_app.config.get("WEBMAP_STATIC_BUILD")),
+    )
+    cache = current_app.extensions.setdefault("webmap.map_parts", {})
+    page = cache.get(key)
+    if page is None:
+        with _RENDERING:
+            page = cache.get(key)
+            if page is None:
+                page = _Page(_render_map(cat, lang), g.pop("csp_nonce", ""))
+                # Without WEBMAP_ALLOWED_HOSTS any Host is answered, each its own page:
+                # a bounded number is kept, the others are rendered per request.
+                if sum(1 for k in cache if k[0] == "page") < MAX_KEPT_PAGES:
+                    cache[key] = page
+    g.pop("csp_nonce", None)
+    g.csp_hashes = page.hashes
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    resp = Response(page.gzipped if gzipped else page.body, mimetype="text/html")
+    if gzipped:
+        resp.headers["Content-Encoding"] = "gzip"  # flask-compress leaves an encoded body alone
+    resp.headers["Vary"] = "Accept-Encoding"
+    # Revalidated on every visit (a new data version is a new page), answered by a 304.
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.set_etag(page.etag + ("-gz" if gzipped else ""))  # a validator per representation
+    return resp.make_conditional(request)
+
+
+def _render_map(cat, lang: str) -> str:
+    cfg = settings()
     parts = map_parts(lang)
     minx, miny, maxx, maxy = cat.boundary.bounds
     # Thousands of markers make a phone crawl: from cfg.cluster_at located sites on, the
     # page loads compact features and draws clusters (see docs/scale.md).
     cluster = cat.located_count >= cfg.cluster_at
+    static_build = current_app.config.get("WEBMAP_STATIC_BUILD")
     client_config = {
         "lang": lang,
         "cluster": cluster,
@@ -95,12 +211,13 @@ def index():
     }
     return render_template(
         "map.html",
+        sites_json=None if static_build else inline_sites(cat, cluster),
         parts=parts,
         client_config=client_config,
         district=cat.district,
         chart=growth_chart(cat.district),
-        vendor_gcoord=url_for("pages.vendor", name="gcoord/gcoord.global.prod.js"),
-        vendor_supercluster=url_for("pages.vendor", name="supercluster/supercluster.min.js") if cluster else None,
+        vendor_gcoord=vendor_url("gcoord/gcoord.global.prod.js"),
+        vendor_supercluster=vendor_url("supercluster/supercluster.min.js") if cluster else None,
     )
 
 
@@ -160,10 +277,28 @@ def photo(size: str, name: str):
     return resp
 
 
-@bp.get("/vendor/<path:name>")
-def vendor(name: str):
+def _vendor_file(name: str):
     package, _, rest = name.partition("/")
     if package not in VENDOR_DIRS or not rest:
+        return None, None
+    return settings().assets_dir / VENDOR_DIRS[package], rest
+
+
+def vendor_url(name: str) -> str:
+    """An npm asset's URL with ``?v=<content hash>``, like our static files (assets.py):
+    browsers keep it for good, and a new package version is a new URL."""
+    folder, rest = _vendor_file(name)
+    return url_for("pages.vendor", name=name, v=content_version(folder / rest) if folder else None)
+
+
+@bp.get("/vendor/<path:name>")
+def vendor(name: str):
+    folder, rest = _vendor_file(name)
+    if folder is None:
         abort(404)
     # send_from_directory refuses paths that leave the folder.
-    return send_from_directory(settings().assets_dir / VENDOR_DIRS[package], rest, max_age=86400)
+    resp = send_from_directory(folder, rest, max_age=86400)
+    version = request.args.get("v")
+    if version and resp.status_code in (200, 304) and content_version((folder / rest).resolve()) == version:
+        resp.headers["Cache-Control"] = IMMUTABLE
+    return resp

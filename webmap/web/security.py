@@ -33,16 +33,22 @@ def nonce_inline(html: str) -> Markup:
     return Markup(_INLINE_TAG.sub(lambda m: f'<{m.group(1)} nonce="{csp_nonce()}"', str(html)))
 
 
-def content_security_policy(tile_hosts: list[str], frame_ancestors: str, nonce: str | None) -> str:
+def content_security_policy(
+    tile_hosts: list[str], frame_ancestors: str, nonce: str | None, hashes: dict[str, list[str]] | None = None
+) -> str:
+    """``hashes`` ({"script": [...], "style": [...]}, 'sha256-...' sources) stand for the
+    inline code of a page kept for every visitor (the map page, webmap/web/pages.py)."""
     nonce_src = f" 'nonce-{nonce}'" if nonce else ""
+    script_src = nonce_src + "".join(" " + h for h in (hashes or {}).get("script", []))
+    style_src = nonce_src + "".join(" " + h for h in (hashes or {}).get("style", []))
     tiles = "".join(f" https://{host}" for host in tile_hosts)
     directives = [
         "default-src 'self'",
-        f"script-src 'self'{nonce_src}",
+        f"script-src 'self'{script_src}",
         # <style> elements need the nonce (Folium's header has some). Style *attributes*
         # stay allowed: templates colour layer chips with style="--layer: #rrggbb" (the
         # colour is validated as #rrggbb) and Leaflet's layer control parses such labels.
-        f"style-src 'self'{nonce_src}",
+        f"style-src 'self'{style_src}",
         "style-src-attr 'unsafe-inline'",
         f"img-src 'self' data:{tiles}",
         "connect-src 'self'",
@@ -77,7 +83,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(resp: Response) -> Response:
         resp.headers["Content-Security-Policy"] = content_security_policy(
-            tile_hosts, settings.frame_ancestors, g.get("csp_nonce")
+            tile_hosts, settings.frame_ancestors, g.get("csp_nonce"), g.get("csp_hashes")
         )
         for name, value in HEADERS.items():
             resp.headers.setdefault(name, value)

@@ -9,6 +9,8 @@
 
   const ID = Object.freeze({
     config: "webmap-config",
+    sites: "webmap-sites",  // the sites the map draws, in the page while they are few (webmap/web/pages.py)
+    later: "webmap-later",  // the scripts static/map.js loads once the first markers are drawn
     // top bar
     search: "search", searchForm: "search-form", langSwitch: "lang-switch", shareButton: "share-button",
     linkNotice: "link-notice",  // what a link asked for that could not be used (js/core/url.js)

@@ -1,5 +1,6 @@
-/* Loading the sites: from the API (GeoJSON, or compact columns in cluster mode) or, in a
- * static copy, from the script that sets window.WEBMAP_SITES. Keeps app.data.byId. */
+/* Loading the sites: from the page itself (#webmap-sites, while the catalogue is small),
+ * else from the API (GeoJSON, or compact columns in cluster mode), or, in a static copy,
+ * from the script that sets window.WEBMAP_SITES. Keeps app.data.byId. */
 (function (app) {
   "use strict";
 
@@ -22,6 +23,8 @@
     return {type: "FeatureCollection", features};
   }
 
+  const fromPayload = (d) => (config.cluster ? fromColumns(d) : d);
+
   /* A search or nearby URL: every hit in pages of 10,000; full features unless clustering. */
   function api(base, params) {
     const q = new URLSearchParams(params);
@@ -34,8 +37,13 @@
   // window.WEBMAP_SITES, because browsers refuse fetch() from file:// pages. Search and
   // the QR code need the server, so a static copy goes without them; nearby and distances
   // are computed from the loaded sites (js/ui/nearby.js).
+  //
+  // The page carries the sites itself (the same JSON config.sitesUrl answers) while they are
+  // few: no request before the first markers. After that, one code path for every size.
   function load() {
-    if (!config.sitesScript) return getJSON(config.sitesUrl).then((d) => (config.cluster ? fromColumns(d) : d));
+    const inline = $("sites");
+    if (inline) return new Promise((resolve) => resolve(fromPayload(JSON.parse(inline.textContent))));
+    if (!config.sitesScript) return getJSON(config.sitesUrl).then(fromPayload);
     for (const key of ["searchForm", "shareQr", "langSwitch"]) $(key).hidden = true;
     return new Promise((resolve, reject) => {
       const s = el("script", {src: config.sitesScript});
