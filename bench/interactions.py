@@ -2,6 +2,7 @@
 
     python bench/interactions.py                 # N = 100,000 synthetic sites + the shipped ones
     python bench/interactions.py --n 10000 --reps 5
+    python bench/interactions.py --before /work/main   # also main's page, same data, interleaved
 
 Both pages hold the same sites (bench/synthetic.py, seeded). Ours: `webmap serve` on that
 data folder (cluster mode from 1,000 located sites); the peer: a Folium map with one
@@ -230,38 +231,47 @@ def run(args) -> dict:
         vendor.mkdir(exist_ok=True)
         (vendor / "leaflet").symlink_to(assets / "leaflet" / "dist", target_is_directory=True)
         (vendor / "markercluster").symlink_to(mc, target_is_directory=True)
-        log(f"peer built in {peer['build_s']:.1f} s ({peer['located']:,} located); starting our server")
-        server = browser.LiveServer(args.app, data, tmp, assets if os.environ.get("WEBMAP_ASSETS_DIR") else None)
+        log(f"peer built in {peer['build_s']:.1f} s ({peer['located']:,} located); starting our server(s)")
+        apps = {"ours": args.app, **({"before": args.before} if args.before else {})}
+        servers = {}
         static = browser.StaticServer(peer_html.parent)
-        log(f"our server up in {server.start_s:.1f} s")
         blocked: list[str] = []
-        results: dict[str, dict[str, list[float]]] = {"ours": {}, "peer": {}}
+        results: dict[str, dict[str, list[float]]] = {who: {} for who in [*apps, "peer"]}
         errors: dict[str, list[str]] = {}
         try:
+            for who, root in apps.items():
+                env_assets = assets if os.environ.get("WEBMAP_ASSETS_DIR") else None
+                os.environ["PYTHONPATH"] = str(root)  # that checkout's webmap (and its static/)
+                servers[who] = browser.LiveServer(root, data, tmp / who, env_assets)
+                log(f"{who} ({root}): server up in {servers[who].start_s:.1f} s")
             with sync_playwright() as p:
                 chromium = p.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
                 try:
                     pages = {}
-                    for who, url in (("ours", server.url + "/?lang=zh"), ("peer", static.url + "/index.html")):
+                    urls = [(who, srv.url + "/?lang=zh") for who, srv in servers.items()]
+                    for who, url in [*urls, ("peer", static.url + "/index.html")]:
                         ctx = chromium.new_context(viewport=VIEWPORT)
                         ctx.route("**/*", _route(blocked))
                         page = ctx.new_page()
-                        errors: list[str] = []
-                        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+                        page_errors: list[str] = []
+                        page.on("pageerror", lambda e, errs=page_errors: errs.append(str(e)))
                         t = time.perf_counter()
                         page.goto(url, wait_until="load", timeout=args.timeout * 1000)
-                        if who == "ours":
+                        if who != "peer":
                             page.wait_for_selector("body[data-state=ready]", timeout=args.timeout * 1000)
                             page.locator("#filters summary").click()
                         else:
                             page.wait_for_selector(".marker-cluster", timeout=args.timeout * 1000)
                         page.evaluate(_HELPERS)
                         log(f"{who}: page ready in {time.perf_counter() - t:.1f} s")
-                        pages[who] = (page, errors)
-                    # The same view on both: the peer takes ours (centre and zoom, no animation).
+                        pages[who] = (page, page_errors)
+                    # The same view on all: the peer takes ours (centre and zoom, no animation).
+                    # (A page in the background answers slowly: each is brought to the front first.)
+                    pages["ours"][0].bring_to_front()
                     view = pages["ours"][0].evaluate(
                         "() => { const c = WebMap.map.getCenter(); return [c.lat, c.lng, WebMap.map.getZoom()]; }"
                     )
+                    pages["peer"][0].bring_to_front()
                     pages["peer"][0].evaluate(
                         "([lat, lon, z]) => bench.mapOf().setView([lat, lon], z, {animate: false})", view
                     )
@@ -275,7 +285,7 @@ def run(args) -> dict:
                             page.bring_to_front()
                             page.wait_for_timeout(300)
                             r = results[who]
-                            toggle = _OURS_TOGGLE if who == "ours" else _PEER_TOGGLE
+                            toggle = _PEER_TOGGLE if who == "peer" else _OURS_TOGGLE
                             r.setdefault("layer off", []).append(page.evaluate(toggle, layer))
                             page.wait_for_timeout(300)
                             r.setdefault("layer on", []).append(page.evaluate(toggle, layer))
@@ -283,7 +293,7 @@ def run(args) -> dict:
                             dx = 300 if rep % 2 == 0 else -300
                             r.setdefault("pan 300 px", []).append(page.evaluate(_PAN, dx))
                             page.wait_for_timeout(300)
-                            if who == "ours":
+                            if who != "peer":
                                 r.setdefault("search", []).append(page.evaluate(_OURS_SEARCH, SEARCH))
                                 page.evaluate(_OURS_CLEAR_SEARCH)
                             log(
@@ -296,7 +306,8 @@ def run(args) -> dict:
                     chromium.close()
         finally:
             static.stop()
-            server.stop()
+            for srv in servers.values():
+                srv.stop()
     return {
         "n": args.n,
         "sites": made["sites"],
@@ -312,19 +323,32 @@ def run(args) -> dict:
 
 
 def report(out: dict) -> str:
-    ours, peer = out["results"]["ours"], out["results"]["peer"]
+    res = out["results"]
+    ours, peer, before = res["ours"], res["peer"], res.get("before")
+    med = lambda xs: statistics.median(xs) if xs else None  # noqa: E731
+    fmt = lambda x: "-" if x is None else f"{x:.0f}"  # noqa: E731
+    ratio = lambda a, b: f"{a / b:.2f}" if a is not None and b else "-"  # noqa: E731
     lines = [
         f"Interactions at {out['sites']:,} sites ({out['peer_located']:,} located), layer {out['layer']!r}, "
         f"{out['reps']} interleaved repetitions, medians (ms, in-page, to the next frame); {out['when']}",
-        f"{'action':<12}{'ours':>10}{'peer':>10}{'ours/peer':>11}   ours each / peer each",
+        f"{'action':<12}"
+        + (f"{'before':>9}" if before else "")
+        + f"{'ours':>9}{'peer':>9}{'ours/peer':>11}"
+        + (f"{'ours/before':>13}" if before else "")
+        + "   each: "
+        + " / ".join(res),
     ]
     for action, samples in ours.items():
-        o = statistics.median(samples)
-        p = statistics.median(peer[action]) if action in peer else None
-        ratio = f"{o / p:.2f}" if p else "-"
-        theirs = " ".join(f"{x:.0f}" for x in peer.get(action, [])) or "-"
-        each = " ".join(f"{x:.0f}" for x in samples) + " / " + theirs
-        lines.append(f"{action:<12}{o:>10.0f}{(f'{p:.0f}' if p else '-'):>10}{ratio:>11}   {each}")
+        o, p = med(samples), med(peer.get(action, []))
+        b = med(before.get(action, [])) if before else None
+        each = " / ".join(" ".join(f"{x:.0f}" for x in r.get(action, [])) or "-" for r in res.values())
+        lines.append(
+            f"{action:<12}"
+            + (f"{fmt(b):>9}" if before else "")
+            + f"{fmt(o):>9}{fmt(p):>9}{ratio(o, p):>11}"
+            + (f"{ratio(o, b):>13}" if before else "")
+            + f"   {each}"
+        )
     la = out["load"]
     lines.append(f"load average (1 min) during the run: {min(la):.2f}–{max(la):.2f}")
     if out["blocked"]:
@@ -341,9 +365,11 @@ def main() -> None:
     ap.add_argument("--layer", help="layer to toggle (default: the first in layers.json)")
     ap.add_argument("--timeout", type=float, default=300, help="seconds for each page to load")
     ap.add_argument("--app", type=Path, default=ROOT, help="checkout to measure (default: this one)")
+    ap.add_argument("--before", type=Path, help="also measure this checkout (e.g. main), interleaved, same data")
     ap.add_argument("--json", type=Path, help="also write the raw figures here")
     args = ap.parse_args()
     args.app = args.app.resolve()
+    args.before = args.before.resolve() if args.before else None
     out = run(args)
     if args.json:
         args.json.write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")
