@@ -273,7 +273,8 @@ def run(args) -> dict:
                     )
                     pages["peer"][0].bring_to_front()
                     pages["peer"][0].evaluate(
-                        "([lat, lon, z]) => bench.mapOf().setView([lat, lon], z, {animate: false})", view
+                        "([lat, lon, z]) => { bench.mapOf().setView([lat, lon], z, {animate: false}); return 1; }",
+                        view,
                     )
                     layer = args.layer or peer["layers"][0]
                     for who, (page, _) in pages.items():
