@@ -238,6 +238,9 @@ def run(args) -> dict:
         blocked: list[str] = []
         results: dict[str, dict[str, list[float]]] = {who: {} for who in [*apps, "peer"]}
         errors: dict[str, list[str]] = {}
+        # Serve the data folder itself: without this a server seeds (and then serves) a
+        # database in its checkout's instance/, which takes minutes at 100k and stays.
+        os.environ["WEBMAP_DATABASE_URL"] = "none"
         try:
             for who, root in apps.items():
                 env_assets = assets if os.environ.get("WEBMAP_ASSETS_DIR") else None
