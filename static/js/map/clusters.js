@@ -39,11 +39,16 @@
         byLayer[p.layer] = 1; one[p.layer] = p.id;
         return {byLayer, one};
       },
-      // New arrays, never changed in place: Supercluster starts a cluster's properties
-      // from a shallow copy of its first child's, so their arrays are shared.
+      // Supercluster starts a cluster's properties from a shallow copy of its first
+      // child's, so the arrays are the child's: copied once per cluster (owner says whose
+      // they are), then added to in place. (A new array per reduce cost ~1 s at 100k.)
       reduce: (acc, p) => {
-        acc.byLayer = acc.byLayer.map((x, i) => x + p.byLayer[i]);
-        acc.one = acc.one.map((x, i) => (x === null ? p.one[i] : x));
+        if (acc.owner !== acc) { acc.byLayer = acc.byLayer.slice(); acc.one = acc.one.slice(); acc.owner = acc; }
+        const byLayer = acc.byLayer, one = acc.one;
+        for (let i = 0; i < nLayers; i++) {
+          byLayer[i] += p.byLayer[i];
+          if (one[i] === null) one[i] = p.one[i];
+        }
       },
     }).load(sites.map((f) => ({type: "Feature", geometry: f.geometry, site: f,
                                 properties: {layer: LAYER_AT[f.properties.layer], id: f.id}})));
