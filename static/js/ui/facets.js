@@ -36,11 +36,52 @@
 
   /* Live counts: for each facet value, the sites that would match if that facet alone
    * were left out. One pass: a site failing no facet counts everywhere, a site failing
-   * exactly one counts only for that one. */
-  function updateCounts() {
+   * exactly one counts only for that one.
+   *
+   * Which values each site has is worked out once (a bit mask per site and facet, from
+   * facet.has), so a pass compares integers: a few milliseconds at 100,000 sites. A facet
+   * with more than 31 values would not fit a mask: then every site is asked again. */
+  let masks = null, maskedFeatures = null, maskValues = null;
+  function buildMasks(features) {
+    maskValues = FACETS.map((facet) => facet.values().map((v) => v[0]));
+    if (maskValues.some((vs) => vs.length > 31)) { masks = null; maskedFeatures = features; return; }
+    masks = FACETS.map(() => new Int32Array(features.length));
+    features.forEach((f, j) => {
+      FACETS.forEach((facet, i) => {
+        let m = 0;
+        maskValues[i].forEach((v, b) => { if (facet.has(f, v)) m |= 1 << b; });
+        masks[i][j] = m;
+      });
+    });
+    maskedFeatures = features;
+  }
+  function countsByMask(features) {
+    const k = FACETS.length, layerAt = FACETS.findIndex((facet) => facet.id === "layer");
+    const chosen = FACETS.map((facet, i) => {
+      const sel = app.filter.selected(facet.id);
+      return maskValues[i].reduce((m, v, b) => (sel.has(v) ? m | (1 << b) : m), 0);
+    });
+    const counts = maskValues.map((vs) => new Int32Array(vs.length));
+    const {hits, nearHits} = store().state, narrowed = !!(hits || nearHits);
+    for (let j = 0; j < features.length; j++) {
+      if (narrowed && app.filter.outside(features[j])) continue;
+      let failed = -1, nFailed = 0;
+      for (let i = 0; i < k; i++) {
+        const c = chosen[i];
+        if ((i === layerAt || c !== 0) && (masks[i][j] & c) === 0) { failed = i; if (++nFailed > 1) break; }
+      }
+      if (nFailed > 1) continue;
+      for (let i = 0; i < k; i++) {
+        if (nFailed === 1 && i !== failed) continue;
+        for (let m = masks[i][j]; m !== 0; m &= m - 1) counts[i][31 - Math.clz32(m & -m)]++;
+      }
+    }
+    return counts.map((c, i) => table(maskValues[i].map((v, b) => [v, c[b]])));
+  }
+  function countsByAsking(features) {
     const values = FACETS.map((facet) => facet.values().map((v) => v[0]));
     const counts = FACETS.map(() => table());
-    for (const f of store().state.features) {
+    for (const f of features) {
       if (app.filter.outside(f)) continue;
       let failed = -1, nFailed = 0;
       for (let i = 0; i < FACETS.length && nFailed < 2; i++) if (app.filter.fails(FACETS[i], f)) { failed = i; nFailed++; }
@@ -50,6 +91,12 @@
         for (const v of values[i]) if (facet.has(f, v)) counts[i][v] = (counts[i][v] || 0) + 1;
       });
     }
+    return counts;
+  }
+  function updateCounts() {
+    const features = store().state.features;
+    if (maskedFeatures !== features) buildMasks(features);
+    const counts = masks ? countsByMask(features) : countsByAsking(features);
     let active = 0;
     FACETS.forEach((facet, i) => {
       const chosen = app.filter.selected(facet.id);
