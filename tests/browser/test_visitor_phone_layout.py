@@ -236,3 +236,29 @@ def test_crossing_760_px_switches_between_popup_and_card(server, open_page):
     assert page.locator(".leaflet-popup-tip").is_visible()
     assert box(page, "#sidebar")["height"] > H * 0.8
     assert f"site={SITE}" in page.url
+
+
+COVERED = """() => {
+  const edge = document.getElementById('sidebar').getBoundingClientRect().top;
+  return [...document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon')].map((m) => ({
+    under: m.getBoundingClientRect().bottom > edge, target: m.getAttribute('tabindex') !== '-1'
+      && getComputedStyle(m).pointerEvents !== 'none' && !m.hasAttribute('aria-hidden')}));
+}"""
+
+
+def test_markers_under_the_sheet_are_no_targets_until_it_folds(server, open_page):
+    page, _ = open_page(server, "/", **PHONE)
+    toggle = page.locator("#sheet-toggle")
+    while toggle.get_attribute("data-snap") != "full":
+        toggle.click()
+    page.wait_for_timeout(200)  # a frame for the check
+    markers = page.evaluate(COVERED)
+    assert any(m["under"] for m in markers), "the full sheet should cover some markers"
+    assert all(m["target"] != m["under"] for m in markers), markers  # covered: not tappable, not in the tab order
+    toggle.click()  # full -> peek
+    page.wait_for_selector("body.sheet-peek", state="attached")
+    page.wait_for_timeout(200)
+    back = page.evaluate(COVERED)
+    assert all(m["target"] != m["under"] for m in back) and sum(m["target"] for m in back) > sum(
+        m["target"] for m in markers
+    )

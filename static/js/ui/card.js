@@ -136,6 +136,7 @@
   function layout() {
     const main = document.querySelector(".map-main");
     if (!main) return;
+    markCovered();
     if (!app.phone) { ["--map-top", "--sheet-h", "--cover-h"].forEach((v) => main.style.removeProperty(v)); return; }
     const mainBox = main.getBoundingClientRect(), sheet = $("sidebar").getBoundingClientRect();
     const card = $("siteCard").getBoundingClientRect();
@@ -154,7 +155,35 @@
     return Math.max(0, Math.round(box.bottom - Math.min(box.bottom, ...tops)));
   }
 
+  /* On a phone, markers the sheet or the card covers, wholly or in part, are no targets
+   * until they are in view again: the sliver of a marker at the sheet's edge is too small
+   * to tap (WCAG 2.5.8), and a covered one cannot be seen. Checked once per frame after
+   * the layout or the map changed. */
+  let marking = false;
+  function markCovered() {
+    if (marking) return;
+    marking = true;
+    requestAnimationFrame(() => {
+      marking = false;
+      const edge = map.getContainer().getBoundingClientRect().bottom - covered();
+      map.getPane("markerPane").querySelectorAll(".leaflet-marker-icon").forEach((icon) => {
+        const under = app.phone && icon.getBoundingClientRect().bottom > edge;
+        if (under === icon.classList.contains("under-cover")) return;
+        icon.classList.toggle("under-cover", under);
+        if (under) {
+          icon.dataset.tabindex = icon.getAttribute("tabindex") || "0";
+          icon.setAttribute("tabindex", "-1");
+          icon.setAttribute("aria-hidden", "true");
+        } else {
+          icon.setAttribute("tabindex", icon.dataset.tabindex || "0");
+          icon.removeAttribute("aria-hidden");
+        }
+      });
+    });
+  }
+
   function init() {
+    map.on("moveend zoomend layeradd", markCovered);
     const mq = window.matchMedia(QUERY);
     app.phone = mq.matches;
     mq.addEventListener("change", () => {
