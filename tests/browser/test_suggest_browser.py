@@ -106,7 +106,9 @@ def test_a_visitor_on_a_phone_suggests_where_an_unlocated_place_is_with_a_photo(
     page.locator("#sheet-toggle").click()
     page.locator("#unlocated > summary").click()
     link = page.locator(f"#unlocated-list > li[data-site-id={UNLOCATED}] a.suggest-on-list")
-    assert link.inner_text() == "我来纠错" and tall_enough(link)
+    link.scroll_into_view_if_needed()  # list rows are laid out once scrolled near (content-visibility)
+    expect(link).to_have_text("我来纠错", use_inner_text=True)  # as drawn, once scrolled to
+    assert tall_enough(link)
     assert no_horizontal_scroll(page)
     link.click()
     page.wait_for_url(f"{server.url}/suggest/{UNLOCATED}")
