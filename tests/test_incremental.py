@@ -67,9 +67,9 @@ def _answers(cat) -> dict:
         "counts": cat.layer_counts(),
         "located": cat.located_count,
         "search": {q: cat.search_index.search(q) for q in QUERIES},
-        "bbox": [cat.index.within_bbox(b) for b in BOXES],
-        "nearby": [cat.index.nearby(113.1225, 40.11, r) for r in (500, 5000, 50000)]
-        + [cat.index.nearby(112.99309, 39.96876, 20000, exclude="yungang-library")],
+        "bbox": [list(cat.index.within_bbox(b)) for b in BOXES],
+        "nearby": [list(cat.index.nearby(113.1225, 40.11, r)) for r in (500, 5000, 50000)]
+        + [list(cat.index.nearby(112.99309, 39.96876, 20000, exclude="yungang-library"))],
         "bytes": [(cat.features.geojson_bytes(i), cat.features.geojson_bytes(i, compact=True)) for i in ids],
         "columns": cat.columns(ids),
         "trips": repr(cat.trips),

@@ -122,16 +122,12 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     return app
 
 
-# A year, the longest HTTP caches honour: what a versioned URL names never changes.
-IMMUTABLE = "public, max-age=31536000, immutable"
-
-
 def _cache_versioned_static(app: Flask) -> None:
     """``/static/<file>?v=<hash>`` is kept by browsers for good when the hash is the file's
     own (as deploy/nginx.conf does in production): a changed file gets a new URL, so a
     repeat visit asks for no script or stylesheet again. An old hash is still served, with
     the current file and the default revalidation, never marked immutable."""
-    from .assets import content_version
+    from .assets import IMMUTABLE, content_version
 
     static_root = Path(app.static_folder or "").resolve()
 

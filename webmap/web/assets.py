@@ -13,6 +13,8 @@ from pathlib import Path
 from flask import Flask
 
 _CHUNK = 1 << 16
+# A year, the longest HTTP caches honour: what a versioned URL names never changes.
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def content_version(path: Path, _cache: dict = {}) -> str | None:  # noqa: B006 - a per-process cache

@@ -32,8 +32,7 @@ from ..district import growth_chart
 from ..mapview import build_map, locator_svg
 from ..photos import check_cache_dir, rendition
 from . import catalogue, settings
-from .app import IMMUTABLE
-from .assets import content_version
+from .assets import IMMUTABLE, content_version
 from .auth import actor
 from .i18n import client_messages, current_lang
 
