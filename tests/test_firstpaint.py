@@ -7,13 +7,14 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import shutil
 
 import pytest
 from support import DATA
 from support.synthetic import add_synthetic_sites
 from support.xss_corpus import make_hostile_dataset
 
-from webmap.settings import load_settings
+from webmap.settings import PROJECT_ROOT, load_settings
 from webmap.web import pages
 from webmap.web.app import create_app
 
@@ -106,15 +107,16 @@ def test_two_app_instances_render_the_same_bytes(tmp_path):
 
 def test_versioned_static_and_vendor_urls_are_kept_for_good(client):
     html = client.get("/").get_data(as_text=True)
-    urls = re.findall(r'(?:src|href)="(/(?:static|vendor)/[^"?]+\?v=[0-9a-f]+)"', html)
+    urls = re.findall(r'(?:src|href)="(/(?:static|vendor|bundle)/[^"?]+\?v=[0-9a-f]+)"', html)
     assert any(u.startswith("/vendor/leaflet/leaflet.js") for u in urls)
-    assert any(u.startswith("/static/map.js") for u in urls)
+    assert any(u.startswith("/bundle/first.js") for u in urls) and any(u.startswith("/static/app.css") for u in urls)
     for url in urls:
         resp = client.get(url)
         assert resp.status_code == 200, url
         assert "immutable" in resp.headers["Cache-Control"] and "max-age=31536000" in resp.headers["Cache-Control"]
     # Without a version, or with an old one, the browser asks again: never kept for good.
-    for url in ("/static/map.js", "/static/map.js?v=000000000000", "/vendor/leaflet/leaflet.js?v=0"):
+    old = ("/static/map.js", "/static/map.js?v=000000000000", "/vendor/leaflet/leaflet.js?v=0", "/bundle/first.js?v=0")
+    for url in old:
         resp = client.get(url)
         assert resp.status_code == 200 and "immutable" not in resp.headers.get("Cache-Control", ""), url
 
@@ -126,3 +128,23 @@ def test_a_bounded_number_of_pages_is_kept(client, app, monkeypatch):
         resp = client.get("/", headers={"Host": host})
         assert resp.status_code == 200 and f"http://{host}/" in resp.get_data(as_text=True)
     assert sum(1 for k in app.extensions["webmap.map_parts"] if k[0] == "page") == 2
+
+
+def test_the_first_bundle_is_the_first_scripts_in_order_and_follows_an_edit(client, tmp_path, monkeypatch):
+    from webmap.web import bundle
+
+    body = client.get("/bundle/first.js").get_data(as_text=True)
+    starts = [body.index(f"/* ---- {name} ---- */") for name in bundle.FIRST]
+    assert starts == sorted(starts)  # every file, in load order
+    for name in bundle.FIRST:
+        assert (PROJECT_ROOT / "static" / name).read_text(encoding="utf-8") in body
+    assert client.get("/bundle/nope.js").status_code == 404
+    # A changed script is a new bundle at a new URL (a page rendered later names it).
+    static = tmp_path / "static"
+    shutil.copytree(PROJECT_ROOT / "static", static)
+    monkeypatch.setattr(client.application, "static_folder", str(static))
+    with client.application.test_request_context():
+        before = bundle.bundle_url("first")
+        (static / "map.js").write_text((static / "map.js").read_text(encoding="utf-8") + "\n// edited\n")
+        after = bundle.bundle_url("first")
+    assert before != after and "// edited" in client.get(after).get_data(as_text=True)

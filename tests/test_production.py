@@ -177,7 +177,7 @@ def test_versioned_static_files_are_cached_for_good(stack):
     assert resp.status == 200
     _assert_security_headers(resp)
     urls = re.findall(r'(/static/([a-z]+\.(?:css|js))\?v=([0-9a-f]+))"', page.decode())
-    assert {name for _, name, _ in urls} >= {"app.css", "map.js"}
+    assert {name for _, name, _ in urls} >= {"app.css", "planner.css"}
     for url, name, version in urls:
         on_disk = (PROJECT_ROOT / "static" / name).read_bytes()
         assert version == hashlib.sha256(on_disk).hexdigest()[: len(version)]
@@ -186,6 +186,13 @@ def test_versioned_static_files_are_cached_for_good(stack):
         cache = ", ".join(resp.headers.get_all("Cache-Control"))
         assert "immutable" in cache and int(re.search(r"max-age=(\d+)", cache)[1]) >= 365 * 86400
         _assert_security_headers(resp)
+    # The map's scripts come as bundles from the app, through the proxy, kept for good too.
+    bundles = re.findall(r'src="(/bundle/[a-z-]+\.js\?v=[0-9a-f]+)"', page.decode())
+    assert len(bundles) == 2, bundles  # the first markers' scripts, and the rest
+    for url in bundles:
+        resp, body = _get(stack, url, headers={"Accept-Encoding": "identity"})
+        cache = ", ".join(resp.headers.get_all("Cache-Control"))
+        assert resp.status == 200 and b"WebMapApp" in body and "immutable" in cache, url
     # Without a version the browser must ask again (it may get a 304), never keep it blindly.
     resp, _ = _get(stack, "/static/app.css")
     cache = ", ".join(resp.headers.get_all("Cache-Control"))

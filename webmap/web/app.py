@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         api,
         assets,
         auth,
+        bundle,
         changes,
         edit,
         edit_pages,
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     auth.init_app(app)  # sessions, tokens, CSRF, sign-in throttle (/login, /logout)
     assets.init_app(app)  # ?v=<content hash> on static URLs (deploy/nginx.conf caches those)
     _cache_versioned_static(app)
+    bundle.init_app(app)  # the map page's scripts, one file per group
     app.register_blueprint(api.bp)
     app.register_blueprint(edit.bp)  # writes, history, review queue (needs the repository)
     assert (
