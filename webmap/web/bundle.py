@@ -18,7 +18,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
-from .assets import content_version
+from .assets import IMMUTABLE, content_version
 
 # What drawing and clicking the first markers needs: a marker's card (phones fold the
 # sheet, share.js) and selection included. Run in order, deferred.
@@ -48,7 +48,6 @@ LATER = ["js/ui/facets.js", "js/ui/list.js", "js/ui/search.js", "js/ui/nearby.js
 # The planner's, after those (not in the static copy: it needs the server).
 PLANNER = ["js/planner/trip.js", "js/planner/list.js", "js/planner/controls.js", "js/planner/plan.js", "planner.js"]
 GROUPS = {"first": FIRST, "later": LATER, "later-planner": LATER + PLANNER}
-IMMUTABLE = "public, max-age=31536000, immutable"
 
 bp = Blueprint("bundle", __name__)
 
