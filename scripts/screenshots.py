@@ -61,11 +61,12 @@ def main() -> None:
                 map_page(viewport, "/?site=yungang-grottoes").screenshot(path=out / name)
             for viewport, name in ((DESKTOP, "screenshot-planner.png"), (PHONE, "screenshot-phone-planner.png")):
                 p = map_page(viewport, "/?" + TRIP)
-                p.wait_for_selector("#trip-schedule tr[data-kind=stop]")
+                p.wait_for_selector("#trip-schedule tr[data-kind=stop]", state="attached")
                 if viewport is PHONE:
                     p.locator("#sheet-toggle").click()
                     p.locator("#sheet-toggle").click()  # peek -> half -> full
-                p.locator("#planner-box").scroll_into_view_if_needed()
+                p.locator("#planner-box > summary").click()
+                p.evaluate("document.getElementById('planner-box').scrollIntoView({block: 'start'})")
                 p.wait_for_timeout(400)
                 p.screenshot(path=out / name)
             itineraries = ((DESKTOP, "screenshot-desktop-itinerary.png"), (PHONE, "screenshot-phone-itinerary.png"))
