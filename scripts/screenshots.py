@@ -65,8 +65,7 @@ def main() -> None:
                 if viewport is PHONE:
                     p.locator("#sheet-toggle").click()
                     p.locator("#sheet-toggle").click()  # peek -> half -> full
-                p.locator("#planner-box > summary").click()
-                p.evaluate("document.getElementById('planner-box').scrollIntoView({block: 'start'})")
+                p.eval_on_selector("#planner-box", "b => { b.open = true; b.scrollIntoView({block: 'start'}); }")
                 p.wait_for_timeout(400)
                 p.screenshot(path=out / name)
             itineraries = ((DESKTOP, "screenshot-desktop-itinerary.png"), (PHONE, "screenshot-phone-itinerary.png"))
