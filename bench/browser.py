@@ -149,13 +149,9 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def first_markers(url: str, plain: bool, timeout_s: float = 120) -> dict:
-    """Open url in a fresh headless Chromium; see the module docstring for what is timed."""
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
-
-    blocked: list[str] = []
-    result: dict = {"url": url, "timeout_s": timeout_s}
+def local_only(blocked: list[str]):
+    """A Playwright route handler: requests to this machine go on, others are aborted
+    and listed in ``blocked`` (a bench makes no request outside the machine)."""
 
     def route(r):
         host = urlsplit(r.request.url).hostname
@@ -164,6 +160,18 @@ def first_markers(url: str, plain: bool, timeout_s: float = 120) -> dict:
         else:
             blocked.append(r.request.url)
             r.abort()
+
+    return route
+
+
+def first_markers(url: str, plain: bool, timeout_s: float = 120) -> dict:
+    """Open url in a fresh headless Chromium; see the module docstring for what is timed."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    blocked: list[str] = []
+    result: dict = {"url": url, "timeout_s": timeout_s}
+    route = local_only(blocked)
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

@@ -47,7 +47,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -190,17 +189,9 @@ def build_peer(data_dir: Path, out: Path, bounds: list[list[float]]) -> dict:
 
 
 def _route(blocked: list[str]):
-    from browser import LOCAL_HOSTS
+    from browser import local_only
 
-    def route(r):
-        host = urlsplit(r.request.url).hostname
-        if host is None or host in LOCAL_HOSTS:
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    return route
+    return local_only(blocked)
 
 
 def run(args) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from support import DATA
+from support.browser import LOCATED_VISIBLE, ON_MAP
 from support.synthetic import add_synthetic_sites
 
 pytestmark = pytest.mark.browser
@@ -43,12 +44,6 @@ LISTED = """() => ({
   list: [...document.querySelectorAll('#site-list li')].map((li) => li.dataset.siteId),
   unlocated: [...document.querySelectorAll('#unlocated-list li')].map((li) => li.dataset.siteId),
 })"""
-ON_MAP = """() => {
-  const clusters = [...document.querySelectorAll('.leaflet-marker-pane .site-cluster')];
-  return clusters.reduce((n, c) => n + Number(c.dataset.count), 0)
-         + document.querySelectorAll('.leaflet-marker-pane .site-marker').length;
-}"""
-LOCATED_VISIBLE = "() => WebMap.visibleFeatures().filter((f) => f.geometry).length"
 # The filter counts as the old code made them: per value, the sites failing no facet but
 # (perhaps) this one, asked site by site.
 COUNTS_BY_SITE = """() => {

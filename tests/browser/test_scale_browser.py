@@ -6,18 +6,12 @@ from __future__ import annotations
 
 import pytest
 from support import DATA, screenshot
+from support.browser import LOCATED_VISIBLE, ON_MAP
 from support.synthetic import add_synthetic_sites
 
 from webmap.catalogue import load_catalogue
 
 pytestmark = pytest.mark.browser
-
-ON_MAP = """() => {
-  const clusters = [...document.querySelectorAll('.leaflet-marker-pane .site-cluster')];
-  return clusters.reduce((n, c) => n + Number(c.dataset.count), 0)
-         + document.querySelectorAll('.leaflet-marker-pane .site-marker').length;
-}"""
-LOCATED_VISIBLE = "() => WebMap.visibleFeatures().filter((f) => f.geometry).length"
 
 
 def _settled(page):

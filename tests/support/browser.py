@@ -13,6 +13,14 @@ from webmap.settings import PROJECT_ROOT
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("WEBMAP_TEST_CHROMIUM", "/usr/bin/chromium")
+# Page probes for cluster mode: the sites the map shows (every cluster's count plus each
+# single marker), and the located sites that pass the filters.
+ON_MAP = """() => {
+  const clusters = [...document.querySelectorAll('.leaflet-marker-pane .site-cluster')];
+  return clusters.reduce((n, c) => n + Number(c.dataset.count), 0)
+         + document.querySelectorAll('.leaflet-marker-pane .site-marker').length;
+}"""
+LOCATED_VISIBLE = "() => WebMap.visibleFeatures().filter((f) => f.geometry).length"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
