@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from support.stewardship import make_database
 from support.xss_corpus import PAYLOADS
@@ -132,8 +133,14 @@ def test_a_visitor_on_a_phone_suggests_where_an_unlocated_place_is_with_a_photo(
     page.locator("#photo_credit").fill("王小明")
     page.locator("#photo_licence").select_option("cc-by-4.0")
     bodies = sent_bodies(page)
+    refused = []  # what the server refused, to say why if the status page never comes
+    page.on("response", lambda r: r.status >= 400 and refused.append(r))
     page.get_by_role("button", name="发送建议").click()
-    page.wait_for_url(f"{server.url}/suggestions/*")
+    try:
+        page.wait_for_url(f"{server.url}/suggestions/*")
+    except PlaywrightTimeout:
+        said = [(r.url, r.status, r.text()[:500]) for r in refused]
+        raise AssertionError(f"the suggestion was not taken: {said}; server log: {server.log[-15:]}") from None
 
     # The status page, in Chinese, says the suggestion is open and shows what was sent.
     status = page.locator("#suggestion-status")
