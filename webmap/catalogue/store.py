@@ -37,8 +37,8 @@ class FeatureStore(Mapping[str, SiteFeature]):
 
     def add_served(self, served: dict[str, Any]) -> None:
         """Add a site already validated, in its served form (``to_geojson``)."""
-        self._json[served["id"]] = _dumps(served)
-        self._compact[served["id"]] = _dumps(_compact(served))
+        self._json[served["id"]] = json_bytes(served)
+        self._compact[served["id"]] = json_bytes(_compact(served))
 
     def updated(self, order, fresh: FeatureStore) -> FeatureStore:
         """A new store of the sites in ``order``: each one's bytes from ``fresh`` if it
@@ -69,7 +69,8 @@ class FeatureStore(Mapping[str, SiteFeature]):
         return (self._compact if compact else self._json).get(site_id)
 
 
-def _dumps(obj: Any) -> bytes:
+def json_bytes(obj: Any) -> bytes:
+    """Compact UTF-8 JSON, as every stored feature is written (pages are joined from these)."""
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import math
 import threading
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
+from ..catalogue.store import json_bytes
 from ..errors import ApiError
 from ..geo import MAX_RADIUS_M
 from ..openapi import openapi_document
@@ -59,7 +59,7 @@ _BUILDING = threading.Lock()
 def _build_collection(cat, layer: str | None, compact: bool, columns: bool) -> tuple[str, bytes]:
     ids = cat.site_ids(layer)
     if columns:
-        body = json.dumps(cat.columns(ids), ensure_ascii=False, separators=(",", ":")).encode()
+        body = json_bytes(cat.columns(ids))
     else:
         body = cat.feature_collection_bytes(ids, compact)
     return hashlib.sha256(body).hexdigest()[:32], gzip.compress(body, compresslevel=6, mtime=0)
@@ -214,7 +214,7 @@ def _paged(head: dict, key: str, rows: list[tuple[str, dict]], total: int, limit
     cat = catalogue()
     tail = b',"' + key.encode() + b'":'
     features = b",".join(
-        cat.features.geojson_bytes(fid, compact)[:-1] + tail + _dumps(extra) + b"}" for fid, extra in rows
+        cat.features.geojson_bytes(fid, compact)[:-1] + tail + json_bytes(extra) + b"}" for fid, extra in rows
     )
     links = []
     if offset + limit < total:
@@ -230,15 +230,11 @@ def _paged(head: dict, key: str, rows: list[tuple[str, dict]], total: int, limit
         "offset": offset,
         "links": links,
     }
-    body = _dumps(meta)[:-1] + b',"features":[' + features + b"]}"
+    body = json_bytes(meta)[:-1] + b',"features":[' + features + b"]}"
     resp = Response(body, mimetype="application/json")
     resp.set_etag(hashlib.blake2b(body, digest_size=16).hexdigest())
     resp.headers["Cache-Control"] = "public, max-age=60"
     return resp.make_conditional(request)
-
-
-def _dumps(obj) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @bp.get("/api/search")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import json
 import re
 import threading
 from base64 import b64encode
@@ -27,6 +26,7 @@ from flask_babel import gettext as _
 
 from .. import params, vocab
 from ..basemaps import BASEMAPS
+from ..catalogue.store import json_bytes
 from ..changes import DEFAULT_DAYS as RECENT_DAYS
 from ..district import growth_chart
 from ..mapview import build_map, locator_svg
@@ -105,7 +105,7 @@ def inline_sites(cat, cluster: bool) -> str | None:
         return None
     ids = cat.site_ids(None)
     if cluster:
-        body = json.dumps(cat.columns(ids), ensure_ascii=False, separators=(",", ":"))
+        body = json_bytes(cat.columns(ids)).decode("utf-8")
     else:
         body = cat.feature_collection_bytes(ids).decode("utf-8")
     if len(body.encode("utf-8")) > INLINE_MAX_BYTES:
