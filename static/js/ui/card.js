@@ -161,7 +161,8 @@
    * the layout or the map changed. */
   let marking = false;
   function markCovered() {
-    if (marking) return;
+    // On a desktop there is nothing to cover; only marks left from a phone layout are undone.
+    if (marking || (!app.phone && !map.getPane("markerPane").querySelector(".under-cover"))) return;
     marking = true;
     requestAnimationFrame(() => {
       marking = false;
