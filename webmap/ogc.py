@@ -17,7 +17,7 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -295,7 +295,6 @@ class OgcApi:
             "links": links,
             "numberMatched": len(matched),
             "numberReturned": len(page),
-            "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
         if fmt == "json":  # joined from the kept encodings, never decoded
             features = ", ".join(self._encoded(i, req.site_url) for i in page)
