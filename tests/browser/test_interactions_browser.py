@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from support import DATA
-from support.browser import LOCATED_VISIBLE, ON_MAP
+from support.browser import LOCATED_VISIBLE, ON_MAP, settled, zoomed_in_from
 from support.synthetic import add_synthetic_sites
 
 pytestmark = pytest.mark.browser
@@ -65,10 +65,6 @@ def big(tmp_path_factory):
     return add_synthetic_sites(DATA, tmp_path_factory.mktemp("interactions") / "data", N)
 
 
-def _settled(page):
-    page.wait_for_function("() => !document.body.hasAttribute('data-map-moving')", timeout=20_000)
-
-
 def _same_as_full_sort(page, lang):
     assert page.evaluate(LISTED) == page.evaluate(FULL_SORT, lang)
 
@@ -89,7 +85,7 @@ def test_the_list_shows_the_first_200_a_full_sort_would_in_every_order(serve, op
     # A pan: the same sites, another part of them in view.
     page.evaluate("() => WebMap.map.panBy([300, 120], {animate: false})")
     page.wait_for_function("() => WebMap.state.distances !== null", timeout=20_000)
-    _settled(page)
+    settled(page)
     page.select_option("#sort", "name")
     _same_as_full_sort(page, lang)
 
@@ -129,8 +125,7 @@ def test_showing_and_hiding_layers_in_cluster_mode_keeps_counts_exact_and_cluste
     page.locator("label[for=f-layer-parks]").click()
     zoom = page.evaluate("() => WebMap.map.getZoom()")
     page.locator(".site-cluster").first.click()
-    _settled(page)
-    assert page.evaluate("() => WebMap.map.getZoom()") > zoom
+    zoomed_in_from(page, zoom)
     assert page.locator('.site-marker[data-layer="parks"]').count() == 0
 
 
@@ -141,5 +136,4 @@ def test_on_the_shipped_data_a_cluster_zooms_in_after_a_layer_was_hidden(serve, 
     assert page.evaluate(ON_MAP) == page.evaluate(LOCATED_VISIBLE)
     zoom = page.evaluate("() => WebMap.map.getZoom()")
     page.locator(".site-cluster").first.click()
-    _settled(page)
-    assert page.evaluate("() => WebMap.map.getZoom()") > zoom
+    zoomed_in_from(page, zoom)

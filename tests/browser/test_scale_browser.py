@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import pytest
 from support import DATA, screenshot
-from support.browser import LOCATED_VISIBLE, ON_MAP
+from support.browser import LOCATED_VISIBLE, ON_MAP, settled, zoomed_in_from
 from support.synthetic import add_synthetic_sites
 
 from webmap.catalogue import load_catalogue
 
 pytestmark = pytest.mark.browser
-
-
-def _settled(page):
-    page.wait_for_function("() => !document.body.hasAttribute('data-map-moving')")
 
 
 def test_clusters_count_every_located_site_exactly_once(serve, open_page, catalogue):
@@ -39,8 +35,7 @@ def test_clusters_count_every_located_site_exactly_once(serve, open_page, catalo
     # Clicking a cluster zooms in to where it splits.
     zoom = page.evaluate("() => WebMap.map.getZoom()")
     page.locator(".site-cluster").first.click()
-    _settled(page)
-    assert page.evaluate("() => WebMap.map.getZoom()") > zoom
+    zoomed_in_from(page, zoom)
 
 
 def test_a_popup_in_cluster_mode_fetches_the_full_story(serve, open_page, catalogue):
@@ -72,7 +67,7 @@ def test_a_large_catalogue_clusters_lists_200_and_says_how_many_more(serve, open
     # Search narrows both the list and the clusters, exactly.
     page.locator("#search").fill("马军营小学")
     page.wait_for_function("() => document.querySelectorAll('#site-list li').length < 200")
-    _settled(page)
+    settled(page)
     shown = page.evaluate(LOCATED_VISIBLE)
     assert 0 < shown < 3011
     assert page.evaluate(ON_MAP) == shown

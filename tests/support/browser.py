@@ -94,3 +94,16 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def settled(page, timeout: float = 20_000) -> None:
+    """Wait until the map has finished panning and zooming."""
+    page.wait_for_function("() => !document.body.hasAttribute('data-map-moving')", timeout=timeout)
+
+
+def zoomed_in_from(page, zoom: float, timeout: float = 20_000) -> None:
+    """Wait for a zoom in past `zoom` to happen and finish. Leaflet starts an animated zoom
+    on the next frame, so just after a click the map may not be moving yet: waiting only
+    for 'not moving' can return before the zoom has begun."""
+    page.wait_for_function("(z) => WebMap.map.getZoom() > z", arg=zoom, timeout=timeout)
+    settled(page, timeout)
