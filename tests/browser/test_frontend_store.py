@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from support.browser import address
 
 pytestmark = pytest.mark.browser
 
@@ -15,10 +16,6 @@ COUNT_URL_WRITES = """() => {
   const original = history.replaceState.bind(history);
   history.replaceState = (...args) => { window.__urlWrites++; return original(...args); };
 }"""
-
-
-def _query(page) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(page.url).query)
 
 
 def _some_theme(catalogue) -> str:
@@ -35,7 +32,7 @@ def test_a_list_click_writes_the_address_once(server, open_page, catalogue):
     page.wait_for_selector(".leaflet-popup-content .popup-title")
     page.wait_for_selector("body:not([data-map-moving])", state="attached")
     page.wait_for_function("() => window.__urlWrites > 0")
-    assert _query(page)["site"] == [site_id]
+    assert address(page)["site"] == [site_id]
     assert page.evaluate("window.__urlWrites") == 1
 
 
@@ -49,7 +46,7 @@ def test_a_filter_click_tests_each_site_once_and_writes_once(server, open_page, 
     page.wait_for_function("() => window.__urlWrites > 0")
     assert page.evaluate("WebMap.stats.filterRuns") - before == len(catalogue.features)
     assert page.evaluate("window.__urlWrites") == 1
-    assert _query(page)["theme"] == [theme]
+    assert address(page)["theme"] == [theme]
     shown = page.evaluate("WebMap.visibleFeatures().map(f => f.id)")
     assert shown and all(theme in catalogue.features[i].properties.themes for i in shown)
 
@@ -61,7 +58,7 @@ def test_export_links_spell_theme_as_the_map_does_and_old_links_still_parse(serv
     href = page.locator('#export-links a[data-format="csv"]').get_attribute("href")
     assert parse_qs(urlsplit(href).query) == {"theme": [theme]}
     page.wait_for_function("() => location.search.includes('theme=')")
-    assert "themes" not in _query(page) and _query(page)["theme"] == [theme]
+    assert "themes" not in address(page) and address(page)["theme"] == [theme]
 
 
 def test_planner_and_map_share_the_address(server, open_page, catalogue):
@@ -74,11 +71,11 @@ def test_planner_and_map_share_the_address(server, open_page, catalogue):
     page.locator("#filters summary").click()
     page.locator("#f-school-1").check()  # a map filter keeps the trip in the address
     page.wait_for_function("() => location.search.includes('school=1')")
-    q = _query(page)
+    q = address(page)
     assert q["trip"] == ["yungang-grottoes,red-memorial-hall"] and q["mode"] == ["walk"] and q["theme"] == [theme]
     page.locator("#trip-mode").select_option("car")  # a planner change keeps the filters
     page.wait_for_function("() => location.search.includes('mode=car')")
-    q = _query(page)
+    q = address(page)
     assert q["theme"] == [theme] and q["school"] == ["1"] and q["trip"] == ["yungang-grottoes,red-memorial-hall"]
 
 
@@ -91,7 +88,7 @@ def test_switching_language_keeps_the_selection(server, open_page, catalogue):
     page.wait_for_function("() => location.search.includes('q=')")
     page.locator("#lang-switch").click()
     page.wait_for_selector("html[lang=en] body[data-state=ready]")
-    q = _query(page)
+    q = address(page)
     assert q["lang"] == ["en"] and q["theme"] == [theme] and q["q"] == ["云冈"]
     assert page.locator(f"#f-theme-{theme}").is_checked()
     assert page.locator("#search").input_value() == "云冈"
@@ -109,7 +106,7 @@ def test_clear_all_renders_once_and_shows_every_site(server, open_page, catalogu
     page.wait_for_function("() => window.__urlWrites > 0")
     assert page.evaluate("WebMap.stats.filterRuns") - before == len(catalogue.features)
     assert page.evaluate("window.__urlWrites") == 1
-    q = _query(page)
+    q = address(page)
     assert "theme" not in q and "layers" not in q and "school" not in q
     assert page.evaluate("WebMap.visibleFeatures().length") == len(catalogue.features)
     assert page.locator("#facets input:checked").count() == page.evaluate("WebMap.config.layers.length")

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from click.testing import CliRunner
 from playwright.sync_api import expect
+from support.browser import address
 from test_visitor_axe import _violations
 
 from webmap.cli import main
@@ -43,10 +44,6 @@ WORDS = {
         "close": "Close",
     },
 }
-
-
-def _query(page) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(page.url).query)
 
 
 def _boxes(page, selector: str) -> list[dict]:
@@ -80,7 +77,7 @@ def test_bad_link_parts_are_dropped_rewritten_and_said_once(server, open_page, c
     # The map shows what it can: every layer, the whole district, the trip from 09:00.
     located = sum(1 for f in catalogue.features.values() if f.geometry)
     assert page.locator(".site-marker").count() == located
-    q = _query(page)
+    q = address(page)
     assert "site" not in q and "layers" not in q and q["start"] == ["09:00"] and q["trip"] == ["yungang-grottoes"]
     lat, lon, zoom = map(float, q["view"][0].split(","))
     assert abs(lat) <= 90 and abs(lon) <= 180 and zoom < 99
@@ -108,7 +105,7 @@ def test_one_bad_place_reads_as_one_sentence_and_data_stays_text(server, open_pa
     notice.wait_for()
     assert notice.locator("p").inner_text() == WORDS[lang]["site"]
     assert notice.locator("li").count() == 0
-    assert "site" not in _query(page)
+    assert "site" not in address(page)
     # A hostile "place" is shown as the text it is.
     payload = '<img src=x onerror="alert(1)">'
     page.goto(f"{server.url}/?lang={lang}&site={payload}&theme=<b>x</b>")
@@ -116,7 +113,7 @@ def test_one_bad_place_reads_as_one_sentence_and_data_stays_text(server, open_pa
     notice.wait_for()
     assert payload in notice.inner_text() and "<b>x</b>" in notice.inner_text()
     assert page.locator("#link-notice img, #link-notice b").count() == 0
-    assert "theme" not in _query(page)
+    assert "theme" not in address(page)
 
 
 def test_a_zoom_out_of_range_and_an_unknown_radius_are_corrected(server, open_page):
@@ -126,7 +123,7 @@ def test_a_zoom_out_of_range_and_an_unknown_radius_are_corrected(server, open_pa
     assert any("zoom level 99 is out of range" in x for x in items)
     assert any("distance “999999” is not one of the choices; using 10 km" in x for x in items)
     assert any("setting “nope”" in x for x in items)
-    q = _query(page)
+    q = address(page)
     assert "r" not in q and "sort" not in q and float(q["view"][0].split(",")[2]) <= 19
     assert page.locator("#radius").input_value() == "10000"
 
@@ -135,7 +132,7 @@ def test_a_good_link_shows_no_notice(server, open_page):
     page, _ = open_page(server, "/?site=yungang-grottoes&view=40.1,113.1,13&layers=heritage&r=5000")
     page.wait_for_selector(".leaflet-popup-content")
     assert page.locator(".link-notice").count() == 0
-    q = _query(page)
+    q = address(page)
     assert q["site"] == ["yungang-grottoes"] and q["layers"] == ["heritage"] and q["r"] == ["5000"]
 
 
@@ -178,7 +175,7 @@ def test_static_copy_shares_and_finds_nearby_places_from_file_urls(copy_dir, ope
     page, _ = open_page(_Copy(url=copy_dir.as_uri(), origin="file://"), "/index.html?q=yungang", **size)
     assert page.url.startswith("file://")
     assert "这份地图副本不能搜索" in page.locator(NOTICE).inner_text()
-    assert "q" not in _query(page)
+    assert "q" not in address(page)
     page.get_by_role("button", name="关闭").click()
     # Share: the link, and no QR code (no server to draw it, no address a phone could open).
     page.locator("#share-button").click()
@@ -251,7 +248,7 @@ def test_places_near_here_clears_the_search(server, open_page, catalogue, lang):
     near = catalogue.index.nearby(lon, lat, 10_000, exclude=ORIGIN)
     expect(page.locator("#site-list li")).to_have_count(1 + len(near))
     assert page.locator("#search").input_value() == ""
-    assert "q" not in _query(page)
+    assert "q" not in address(page)
 
 
 # ---------------------------------------------------------------------------
@@ -296,7 +293,7 @@ def test_a_bad_trip_link_is_corrected_said_once_and_kept_by_the_language_switch(
         assert words[key] in text, (key, text)
     # The planner shows the corrected trip: the unknown stop gone, the visit brought into range.
     assert _trip_shown(page) == (["yungang-grottoes", "red-memorial-hall"], "600")
-    q = _query(page)
+    q = address(page)
     assert q["trip"] == ["yungang-grottoes,red-memorial-hall"] and q["visit"] == ["yungang-grottoes:600"]
     assert "trip_theme" not in q and "site" not in q
     # The share box gives the corrected link.
@@ -312,7 +309,7 @@ def test_a_bad_trip_link_is_corrected_said_once_and_kept_by_the_language_switch(
     page.wait_for_selector("#planner[data-ready=true]", state="attached")
     assert _trip_shown(page) == (["yungang-grottoes", "red-memorial-hall"], "600")
     assert page.locator(".link-notice").count() == 0
-    q = _query(page)
+    q = address(page)
     assert q["trip"] == ["yungang-grottoes,red-memorial-hall"] and q["visit"] == ["yungang-grottoes:600"]
 
 
@@ -334,7 +331,7 @@ def test_stops_from_to_and_visits_the_planner_cannot_use_are_each_said(server, o
     assert any("visit time “red-memorial-hall:abc, other:5” was not understood" in x for x in items), items
     stops, _ = _trip_shown(page)
     assert stops == ["yungang-grottoes", "red-memorial-hall"]
-    q = _query(page)
+    q = address(page)
     assert q["trip"] == ["yungang-grottoes,red-memorial-hall"]
     assert "from" not in q and "to" not in q and "visit" not in q
     assert page.locator("#trip-from").input_value() == "" and page.locator("#trip-to").input_value() == ""
@@ -359,4 +356,4 @@ def test_after_close_a_later_trip_problem_opens_no_second_notice(server, open_pa
     page.wait_for_selector("#planner[data-ready=true]", state="attached")
     assert _trip_shown(page)[0] == ["yungang-grottoes", "red-memorial-hall"]
     assert page.locator(".link-notice").count() == 0
-    assert "trip_theme" not in _query(page) and "nope" not in page.url
+    assert "trip_theme" not in address(page) and "nope" not in page.url

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from webmap.settings import PROJECT_ROOT
 
@@ -107,3 +107,14 @@ def zoomed_in_from(page, zoom: float, timeout: float = 20_000) -> None:
     for 'not moving' can return before the zoom has begun."""
     page.wait_for_function("(z) => WebMap.map.getZoom() > z", arg=zoom, timeout=timeout)
     settled(page, timeout)
+
+
+# The page writes its address on the frame after an action (so that a zoom it started is
+# already under way): two frames later, any write asked for before now has been made.
+TWO_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"
+
+
+def address(page) -> dict[str, list[str]]:
+    """The page's query parameters once the address has caught up with the last action."""
+    page.evaluate(TWO_FRAMES)
+    return parse_qs(urlsplit(page.url).query)

@@ -154,7 +154,10 @@
   function write() {
     if (!app.store.state.features.length || queued) return;  // not restored yet, or already queued
     queued = true;
-    queueMicrotask(flush);
+    // On the next frame, after this action's own map moves have begun: Leaflet starts an
+    // animated zoom on the next frame, so a write now would come before its "movestart"
+    // and the move's end would write the address a second time.
+    queueMicrotask(() => requestAnimationFrame(flush));
   }
   function flush() {
     queued = false;
