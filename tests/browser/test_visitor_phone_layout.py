@@ -262,3 +262,18 @@ def test_markers_under_the_sheet_are_no_targets_until_it_folds(server, open_page
     assert all(m["target"] != m["under"] for m in back) and sum(m["target"] for m in back) > sum(
         m["target"] for m in markers
     )
+
+
+def test_folding_the_sheet_closes_the_share_box_it_holds(server, open_page):
+    """On a phone the share box opens the sheet to full; folding the sheet to its peek bar
+    closes the box, so the share button no longer says it is open and one tap opens it."""
+    page, _ = open_page(server, "/?lang=zh", **PHONE)
+    share, toggle = page.locator("#share-button"), page.locator("#sheet-toggle")
+    share.click()
+    assert page.locator("#share-url").is_visible() and share.get_attribute("aria-expanded") == "true"
+    assert toggle.get_attribute("data-snap") == "full"
+    toggle.click()  # full -> peek
+    assert toggle.get_attribute("data-snap") == "peek"
+    assert share.get_attribute("aria-expanded") == "false" and page.locator("#share").is_hidden()
+    share.click()  # one tap, not two
+    assert page.locator("#share-url").is_visible() and share.get_attribute("aria-expanded") == "true"

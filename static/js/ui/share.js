@@ -14,6 +14,10 @@
     if (!app.config.qrUrl) { $("shareQr").hidden = true; return; }
     $("shareQr").src = app.config.qrUrl + "?url=" + encodeURIComponent(link);
   }
+  function showShare(open) {
+    $("share").hidden = !open;
+    $("shareButton").setAttribute("aria-expanded", String(open));
+  }
   /* After each write of the address (js/core/url.js): an open share box follows it. */
   function follow() { if (!$("share").hidden) update(); }
 
@@ -32,6 +36,8 @@
     $("sheetToggle").setAttribute("aria-expanded", String(snap !== "peek"));
     $("sheetToggle").dataset.snap = snap;
     $("sheetLabel").textContent = t(LABEL[snap]);
+    // On a phone the share box is part of the sheet: folded to its peek bar, it is closed.
+    if (snap === "peek" && app.phone) showShare(false);
     if (app.card) app.card.layout();
   }
   const nextSnap = () => SNAPS[(SNAPS.indexOf(snap) + 1) % SNAPS.length];
@@ -52,8 +58,7 @@
   function init() {
     $("shareButton").addEventListener("click", () => {
       const open = $("share").hidden;
-      $("share").hidden = !open;
-      $("shareButton").setAttribute("aria-expanded", String(open));
+      showShare(open);
       if (open) { update(); if (app.phone) setSheet("full"); $("shareUrl").focus(); $("shareUrl").select(); }
     });
     $("copyLink").addEventListener("click", () => {
