@@ -118,3 +118,32 @@ def test_a_disputed_place_on_the_map_says_so_in_its_popup(serve, open_page, data
     assert "说法不一" in text
     for c in loc["candidates"]:
         assert c["label"]["zh"] in text
+
+
+# How wide a text face draws a curly quote in an element, in em: ~0.4 in a Latin face, a
+# full 1.0 in a CJK one (where “nope” reads as “ nope ”).
+QUOTE_WIDTH = """(selector) => {
+  const probe = document.createElement('span');
+  probe.textContent = '\\u201c';
+  probe.style.cssText = 'position: absolute; white-space: pre; visibility: hidden';
+  document.querySelector(selector).appendChild(probe);
+  const w = probe.getBoundingClientRect().width / parseFloat(getComputedStyle(probe).fontSize);
+  probe.remove();
+  return w;
+}"""
+
+
+def test_english_text_draws_quotes_in_a_latin_face(server, open_page):
+    page, _ = open_page(server, "/?lang=en")
+    assert page.evaluate(QUOTE_WIDTH, "#sidebar") < 0.6
+    trip = page.evaluate("() => fetch('/api/trips').then(r => r.json())")["trips"][0]["query"]
+    for path, english, chinese in [
+        ("/sites/yungang-grottoes?lang=en", "main", None),
+        ("/sites/yungang-grottoes?lang=zh", None, "main"),
+        (f"/trip?{trip}", '[lang="en"]', "h1"),  # the bilingual itinerary
+    ]:
+        page.goto(server.url + path)
+        if english:
+            assert page.evaluate(QUOTE_WIDTH, english) < 0.6, path
+        if chinese:  # Chinese keeps the CJK face, where a full-width quote is right
+            assert page.evaluate(QUOTE_WIDTH, chinese) > 0.8, path
