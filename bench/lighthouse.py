@@ -49,8 +49,14 @@ def lighthouse(url: str, preset: str, out: Path) -> dict:
     ]
     if preset == "desktop":
         cmd.append("--preset=desktop")
-    subprocess.run(cmd, check=True, env={**os.environ, "CHROME_PATH": CHROMIUM}, timeout=300)
-    return json.loads(out.read_text(encoding="utf-8"))
+    # Lighthouse now and then loses its own trace (NO_NAVSTART) on a loaded machine: one
+    # more try, said on stderr, before giving up.
+    for attempt in (1, 2):
+        done = subprocess.run(cmd, env={**os.environ, "CHROME_PATH": CHROMIUM}, timeout=300)
+        if done.returncode == 0:
+            return json.loads(out.read_text(encoding="utf-8"))
+        print(f"lighthouse failed on {url} ({preset}), attempt {attempt}", file=sys.stderr)
+    raise SystemExit(f"lighthouse failed twice on {url} ({preset})")
 
 
 def row(report: dict) -> dict:
