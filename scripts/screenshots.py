@@ -48,8 +48,8 @@ def main() -> None:
                 p.goto(url + path)
                 return p
 
-            def map_page(viewport, path="/"):
-                p = page(viewport, path)
+            def map_page(viewport, path="/", locale="zh-CN"):
+                p = page(viewport, path, locale)
                 p.wait_for_selector("body[data-state=ready]")
                 p.wait_for_selector("body:not([data-map-moving])", state="attached")
                 p.wait_for_timeout(400)
@@ -59,6 +59,10 @@ def main() -> None:
             map_page(PHONE).screenshot(path=out / "screenshot-phone-map.png")
             for viewport, name in ((PHONE, "screenshot-phone-popup.png"), (DESKTOP, "screenshot-desktop-popup.png")):
                 map_page(viewport, "/?site=yungang-grottoes").screenshot(path=out / name)
+            # In English, with a link part the page had to correct (its notice quotes it).
+            map_page(DESKTOP, "/?lang=en&site=yungang-grottoes&r=999999", "en-US").screenshot(
+                path=out / "screenshot-desktop-en.png"
+            )
             for viewport, name in ((DESKTOP, "screenshot-planner.png"), (PHONE, "screenshot-phone-planner.png")):
                 p = map_page(viewport, "/?" + TRIP)
                 p.wait_for_selector("#trip-schedule tr[data-kind=stop]", state="attached")
