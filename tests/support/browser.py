@@ -96,8 +96,15 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+# The page writes its address on the frame after an action (so that a zoom it started is
+# already under way): two frames later, any write asked for before now has been made.
+TWO_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"
+
+
 def settled(page, timeout: float = 20_000) -> None:
-    """Wait until the map has finished panning and zooming."""
+    """Wait until the map has finished panning and zooming, including a move that an
+    action just asked for (Leaflet begins an animated one on the next frame)."""
+    page.evaluate(TWO_FRAMES)
     page.wait_for_function("() => !document.body.hasAttribute('data-map-moving')", timeout=timeout)
 
 
@@ -107,11 +114,6 @@ def zoomed_in_from(page, zoom: float, timeout: float = 20_000) -> None:
     for 'not moving' can return before the zoom has begun."""
     page.wait_for_function("(z) => WebMap.map.getZoom() > z", arg=zoom, timeout=timeout)
     settled(page, timeout)
-
-
-# The page writes its address on the frame after an action (so that a zoom it started is
-# already under way): two frames later, any write asked for before now has been made.
-TWO_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"
 
 
 def address(page) -> dict[str, list[str]]:
