@@ -167,3 +167,29 @@ def test_a_page_is_the_same_hits_as_the_whole_answer(synthetic):
     with pytest.raises(IndexError):
         hits[len(whole)]
     assert hits == whole and whole == list(index.search(" 云冈 "))
+
+
+def _site(name_zh: str, name_en: str = "", details_zh: str = "", facts: list | None = None) -> dict:
+    empty = {"zh": "", "en": ""}
+    return {
+        "name": {"zh": name_zh, "en": name_en},
+        "summary": dict(empty),
+        "details": {"zh": details_zh, "en": ""},
+        "facts": facts or [],
+    }
+
+
+def test_edge_cases_answer_as_the_loop_does():
+    """Repeats in one field and across lines, a query that is a whole field, a later
+    field scoring the same as an earlier one, empty fields, ids out of order."""
+    sites = {
+        "b": _site("云冈", "Yungang"),
+        "a": _site("大同云冈石窟", details_zh="第一行\n云冈\n云冈云冈"),
+        "c": _site("", details_zh="云冈\n\n云冈"),
+        "d": _site("恒安", "Heng'an", facts=[{"label": {"zh": "云冈", "en": "x"}, "value": "云冈"}]),
+        "e": _site("长安街", "Chang'an"),
+        "f": _site("云冈", "云冈"),
+    }
+    index = _index(sites)
+    for query in ("云冈", "yungang", "yun", "gang", "ang", "an", "heng'an", "hengan", "ha", "ya", "\n", "冈\n云"):
+        assert [astuple(h) for h in index.search(query)] == [astuple(h) for h in reference_search(sites, query)], query
