@@ -18,7 +18,7 @@ import threading
 import unicodedata
 from array import array
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -164,6 +164,15 @@ class Hits(Sequence):
 
     def __repr__(self) -> str:
         return f"Hits({len(self)})"
+
+    def without(self, site_ids: Container[str]) -> Hits:
+        """These hits but those of ``site_ids``, in the same order (no Hit is made)."""
+        if not site_ids:
+            return self
+        ids = self._index._site_ids
+        sites = self._index._row_site[self._rows].tolist()
+        keep = np.array([ids[site] not in site_ids for site in sites], dtype=bool)
+        return Hits(self._index, self._rows[keep], self._scores[keep], self._starts[keep], self._ends[keep])
 
     def _hits(self, rows, scores, starts, ends) -> list[Hit]:
         ix = self._index
