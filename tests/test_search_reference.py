@@ -167,6 +167,10 @@ def test_a_page_is_the_same_hits_as_the_whole_answer(synthetic):
     with pytest.raises(IndexError):
         hits[len(whole)]
     assert hits == whole and whole == list(index.search(" 云冈 "))
+    if hasattr(hits, "site_ids"):  # the arrays' own ways to read every site
+        assert hits.site_ids() == [h.site_id for h in whole]
+        dropped = {whole[0].site_id, whole[7].site_id}
+        assert list(hits.without(dropped)) == [h for h in whole if h.site_id not in dropped]
 
 
 def _site(name_zh: str, name_en: str = "", details_zh: str = "", facts: list | None = None) -> dict:
@@ -193,3 +197,11 @@ def test_edge_cases_answer_as_the_loop_does():
     index = _index(sites)
     for query in ("云冈", "yungang", "yun", "gang", "ang", "an", "heng'an", "hengan", "ha", "ya", "\n", "冈\n云"):
         assert [astuple(h) for h in index.search(query)] == [astuple(h) for h in reference_search(sites, query)], query
+
+
+def test_an_export_selects_the_sites_a_search_finds(catalogue):
+    from webmap.selection import Selection
+
+    found = {h.site_id for h in catalogue.search_index.search("云冈")}
+    ids = Selection(q="云冈").ids(catalogue)
+    assert len(found) > 1 and ids == [fid for fid in catalogue.features if fid in found]  # catalogue order

@@ -165,13 +165,16 @@ class Hits(Sequence):
     def __repr__(self) -> str:
         return f"Hits({len(self)})"
 
+    def site_ids(self) -> list[str]:
+        """The sites hit, best first (no Hit is made)."""
+        ids = self._index._site_ids
+        return [ids[site] for site in self._index._row_site[self._rows].tolist()]
+
     def without(self, site_ids: Container[str]) -> Hits:
         """These hits but those of ``site_ids``, in the same order (no Hit is made)."""
         if not site_ids:
             return self
-        ids = self._index._site_ids
-        sites = self._index._row_site[self._rows].tolist()
-        keep = np.array([ids[site] not in site_ids for site in sites], dtype=bool)
+        keep = np.array([fid not in site_ids for fid in self.site_ids()], dtype=bool)
         return Hits(self._index, self._rows[keep], self._scores[keep], self._starts[keep], self._ends[keep])
 
     def _hits(self, rows, scores, starts, ends) -> list[Hit]:
