@@ -205,3 +205,20 @@ def test_an_export_selects_the_sites_a_search_finds(catalogue):
     found = {h.site_id for h in catalogue.search_index.search("云冈")}
     ids = Selection(q="云冈").ids(catalogue)
     assert len(found) > 1 and ids == [fid for fid in catalogue.features if fid in found]  # catalogue order
+
+
+def test_a_kept_answer_does_not_keep_its_index_alive():
+    """An edit replaces the catalogue; its index (the corpora, hundreds of MB at 100k)
+    must go when the catalogue does, not wait for the cycle collector."""
+    import gc
+    import weakref
+
+    index = _index({"a": _site("云冈"), "b": _site("云冈石窟")})
+    assert len(index.search("云冈")) == 2
+    gone = weakref.ref(index)
+    gc.disable()
+    try:
+        del index
+        assert gone() is None
+    finally:
+        gc.enable()

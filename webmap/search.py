@@ -28,7 +28,7 @@ from pypinyin import lazy_pinyin
 from .schema import SiteFeature
 
 MAX_QUERY = 100
-# Kept answers, counted in hits: about 16 MB at most (a kept hit is four numbers).
+# Kept answers, counted in hits: about 18 MB at most (a kept hit is five numbers).
 CACHED_HITS = 500_000
 
 # Where a match counts most: names, then summaries, then facts and details.
@@ -136,19 +136,25 @@ class _Corpus:
 
 class Hits(Sequence):
     """A search's answer, best first, as arrays: a ``Hit`` is made for each one read, so a
-    page of 100 out of 50,000 costs 100 of them. Equal to any sequence of the same hits."""
+    page of 100 out of 50,000 costs 100 of them. Equal to any sequence of the same hits.
 
-    __slots__ = ("_index", "_rows", "_scores", "_starts", "_ends")
+    ``names`` are the index's site ids and row fields (not the index itself: an answer it
+    keeps must not keep it alive in a cycle); ``columns`` hold, per hit, its site, row,
+    score, start and end."""
 
-    def __init__(self, index: SearchIndex, rows, scores, starts, ends) -> None:
-        self._index, self._rows, self._scores, self._starts, self._ends = index, rows, scores, starts, ends
+    __slots__ = ("_names", "_columns")
+
+    def __init__(self, names: tuple[list[str], list[str]], columns: tuple[np.ndarray, ...]) -> None:
+        self._names, self._columns = names, columns
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._columns[0])
 
     def __getitem__(self, k):
         if isinstance(k, slice):
-            return self._hits(self._rows[k], self._scores[k], self._starts[k], self._ends[k])
+            site_ids, fields = self._names
+            columns = (column[k].tolist() for column in self._columns)
+            return [Hit(site_ids[s], score, fields[r], a, b) for s, r, score, a, b in zip(*columns, strict=True)]
         k = range(len(self))[k]  # a negative index counts from the end; IndexError past it
         return self[k : k + 1][0]
 
@@ -167,24 +173,15 @@ class Hits(Sequence):
 
     def site_ids(self) -> list[str]:
         """The sites hit, best first (no Hit is made)."""
-        ids = self._index._site_ids
-        return [ids[site] for site in self._index._row_site[self._rows].tolist()]
+        ids = self._names[0]
+        return [ids[site] for site in self._columns[0].tolist()]
 
     def without(self, site_ids: Container[str]) -> Hits:
         """These hits but those of ``site_ids``, in the same order (no Hit is made)."""
         if not site_ids:
             return self
         keep = np.array([fid not in site_ids for fid in self.site_ids()], dtype=bool)
-        return Hits(self._index, self._rows[keep], self._scores[keep], self._starts[keep], self._ends[keep])
-
-    def _hits(self, rows, scores, starts, ends) -> list[Hit]:
-        ix = self._index
-        return [
-            Hit(ix._site_ids[site], score, ix._row_field[row], start, end)
-            for row, site, score, start, end in zip(
-                rows.tolist(), ix._row_site[rows].tolist(), scores.tolist(), starts.tolist(), ends.tolist(), strict=True
-            )
-        ]
+        return Hits(self._names, tuple(column[keep] for column in self._columns))
 
 
 class SearchIndex:
@@ -310,4 +307,5 @@ class SearchIndex:
         first[1:] = site[order][1:] != site[order][:-1]
         best = order[first]
         best = best[np.lexsort((site[best], -score[best]))]
-        return Hits(self, rows[best], score[best], start[best], end[best])
+        columns = (self._row_site[rows[best]], rows[best], score[best], start[best], end[best])
+        return Hits((self._site_ids, self._row_field), columns)
