@@ -6,9 +6,9 @@ order: best score first, then site id). No Flask here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
-from .search import Hit, SearchIndex
+from .search import Hit, Hits, SearchIndex
 
 
 class LayeredIndex:
@@ -41,8 +41,10 @@ class LayeredIndex:
         """How many sites are answered from the overlay or masked out."""
         return len(self.masked)
 
-    def search(self, query: str) -> list[Hit]:
-        masked = self.masked
-        hits = [h for h in self.base.search(query) if h.site_id not in masked]
-        hits += self._extra.search(query)
-        return sorted(hits, key=lambda h: (-h.score, h.site_id))
+    def search(self, query: str) -> Sequence[Hit]:
+        hits, extra = self.base.search(query), self._extra.search(query)
+        if isinstance(hits, Hits):  # not an empty query's []
+            hits = hits.without(self.masked)  # on arrays: no Hit is made for the whole answer
+        if not extra:
+            return hits
+        return sorted([*hits, *extra], key=lambda h: (-h.score, h.site_id))

@@ -36,7 +36,7 @@ from . import tables as t
 from .exchange import _DocSource
 
 log = logging.getLogger(__name__)
-FORMAT = 2  # bump when what a snapshot holds changes
+FORMAT = 3  # bump when what a snapshot holds changes (3: the search index holds numpy arrays)
 # Past this many sites changed, patching costs more than rebuilding.
 PATCH_LIMIT = 2000
 
