@@ -25,6 +25,9 @@ def _some_theme(catalogue) -> str:
 
 def test_a_list_click_writes_the_address_once(server, open_page, catalogue):
     page, _ = open_page(server)
+    # Every part of the page in: a part that arrives later (the planner's "add to trip")
+    # rebuilds an open popup, which may pan the map once more, and that move is written.
+    page.wait_for_selector("#planner[data-ready=true]", state="attached")
     page.evaluate(COUNT_URL_WRITES)
     button = page.locator("#site-list li button").first
     site_id = button.get_attribute("data-site-id")
