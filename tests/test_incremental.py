@@ -102,6 +102,7 @@ KEY = b"k" * 32
 def test_site_by_site_update_equals_a_full_rebuild(repo, tmp_path):
     cat = repo.load_catalogue()
     before = _answers(cat)
+    before_http = _http(cat, tmp_path)  # what it keeps (search snippets) is its own
 
     _edit(repo, "yungang-grottoes", _rename)  # replace: name (and its pinyin) changes
     _edit(repo, "coal-mine-memorial", _locate)  # locate: it joins the sites table's points
@@ -125,6 +126,7 @@ def test_site_by_site_update_equals_a_full_rebuild(repo, tmp_path):
 
     # The catalogue it started from is untouched (requests may still be using it).
     assert _answers(cat) == before
+    assert _http(cat, tmp_path) == before_http
 
 
 def test_nothing_changed_and_too_many_changes(repo):

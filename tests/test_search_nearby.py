@@ -31,6 +31,20 @@ def test_search_looks_in_summaries_and_facts(client, catalogue):
     assert any("4915" == fact.value for fact in catalogue.features[fc["features"][0]["id"]].properties.facts)
 
 
+@pytest.mark.parametrize("query", ["4915", "云冈", "光伏", "yungang"])
+def test_each_hit_carries_the_text_it_matched_in_a_list(client, query):
+    """The list's snippet: the whole text of the field that matched, as the site has it
+    (asked twice: the second answer is the kept one)."""
+    for _ in range(2):
+        hits = client.get("/api/search", query_string={"q": query}).get_json()["features"]
+        assert hits
+        for hit in hits[:20]:
+            value = client.get(f"/api/sites/{hit['id']}").get_json()["properties"]
+            for part in hit["search"]["field"].split("."):
+                value = value[int(part)] if isinstance(value, list) else value[part]
+            assert hit["search"]["text"] == value, hit["search"]
+
+
 def test_names_rank_above_summaries(catalogue):
     hits = SearchIndex(catalogue.features).search("高屯")
     fields = [h.field for h in hits]

@@ -69,6 +69,10 @@ class FeatureStore(Mapping[str, SiteFeature]):
         return (self._compact if compact else self._json).get(site_id)
 
 
+# Search snippets kept per catalogue: 20,000 texts, a few MB (details are the long ones).
+KEPT_TEXTS = 20_000
+
+
 def json_bytes(obj: Any) -> bytes:
     """Compact UTF-8 JSON, as every stored feature is written (pages are joined from these)."""
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
@@ -165,6 +169,26 @@ class Catalogue:
         """Build the lazy indexes now, so the first request does not pay for them."""
         self.index, self._by_layer, self.position  # noqa: B018 - evaluated for their side effect
         return self
+
+    @cached_property
+    def _texts(self) -> dict[tuple[str, str], str]:
+        return {}
+
+    def field_text(self, site_id: str, path: str) -> str:
+        """One text of a site's properties by the path a search hit names ("summary.zh",
+        "facts.0.value"). Texts read are kept (up to KEPT_TEXTS; a catalogue never changes,
+        an edit builds a new one), so the snippets of a kept search are not decoded from
+        the stored feature again on every request."""
+        key = (site_id, path)
+        text = self._texts.get(key)
+        if text is None:
+            value = self.feature_geojson(site_id)["properties"]
+            for part in path.split("."):
+                value = value[int(part)] if isinstance(value, list) else value[part]
+            if len(self._texts) >= KEPT_TEXTS:
+                self._texts.clear()
+            text = self._texts[key] = value
+        return text
 
     def feature_geojson(self, site_id: str, compact: bool = False) -> dict[str, Any] | None:
         raw = self.features.geojson_bytes(site_id, compact)

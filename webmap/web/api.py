@@ -201,13 +201,6 @@ def _list_compact() -> bool:
     return _compact()
 
 
-def _field_text(feature: dict, path: str) -> str:
-    value = feature["properties"]
-    for key in path.split("."):
-        value = value[int(key)] if isinstance(value, list) else value[key]
-    return value
-
-
 def _paged(head: dict, key: str, rows: list[tuple[str, dict]], total: int, limit: int, offset: int, compact: bool):
     """A FeatureCollection page: ``head`` members, the paging members and links, then each
     row's stored feature with ``key: extra`` added, joined as bytes (never decoded)."""
@@ -250,7 +243,7 @@ def search():
     for rank, h in enumerate(hits[offset : offset + limit], start=offset):
         match = {"score": h.score, "field": h.field, "start": h.start, "end": h.end}
         if compact and rank < SNIPPETS:  # the matched text, for a snippet in the list
-            match["text"] = _field_text(cat.feature_geojson(h.site_id), h.field)
+            match["text"] = cat.field_text(h.site_id, h.field)
         rows.append((h.site_id, match))
     return _paged({"type": "FeatureCollection", "query": q}, "search", rows, len(hits), limit, offset, compact)
 
