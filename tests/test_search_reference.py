@@ -17,6 +17,7 @@ from support import DATA
 from support.synthetic import add_synthetic_sites
 
 from webmap.search import FIELD_WEIGHT, PINYIN_MIN_WEIGHT, SEP, Hit, SearchIndex, _pinyin, fold, normalise_query
+from webmap.search_layers import LayeredIndex
 
 QUERIES = [
     # Chinese: a whole name, a prefix, inside a text, a single character, a long text
@@ -222,3 +223,14 @@ def test_a_kept_answer_does_not_keep_its_index_alive():
         assert gone() is None
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("query", ["云冈", "ceshi", "zzz", "", "  "])
+def test_an_edited_catalogues_site_ids_are_the_sites_its_search_finds(catalogue, query):
+    props = catalogue.feature_geojson("yungang-grottoes")["properties"]
+    props["name"] = {"zh": "云冈石窟测试", "en": "Zzz grottoes"}
+    layered = LayeredIndex.of(catalogue.search_index).changed({"yungang-grottoes": props}, ["yungang-library"])
+    for index in (catalogue.search_index, layered):
+        assert sorted(index.site_ids(query)) == sorted(h.site_id for h in index.search(query))
+    assert ("yungang-grottoes" in layered.site_ids(query)) == (query in ("云冈", "ceshi", "zzz"))
+    assert "yungang-library" not in layered.site_ids(query)

@@ -246,7 +246,7 @@ class SearchIndex:
         order = {fid: k for k, fid in enumerate(sorted(set(self._site_ids)))}
         self._site_key = np.array([order[fid] for fid in self._site_ids], dtype=np.int32)
 
-    def search(self, query: str) -> Sequence[Hit]:
+    def search(self, query: str) -> Hits:
         """Sites matching ``query``, best first; one hit (the best) per site.
 
         The index never changes once closed (an edit builds a new one), so answers are
@@ -254,7 +254,7 @@ class SearchIndex:
         next page of one, costs a dictionary lookup instead of a scan."""
         q = normalise_query(query)
         if not q:
-            return []
+            return self._scan_nothing()
         with self._lock:
             hits = self._cache.get(q)
             if hits is not None:
@@ -267,6 +267,14 @@ class SearchIndex:
             while self._cached > CACHED_HITS and len(self._cache) > 1:
                 self._cached -= len(self._cache.popitem(last=False)[1])
         return hits
+
+    def site_ids(self, query: str) -> list[str]:
+        """The sites ``query`` finds, best first, with no ``Hit`` made (a filter's selection)."""
+        return self.search(query).site_ids()
+
+    def _scan_nothing(self) -> Hits:
+        empty = np.empty(0, dtype=np.int64)
+        return Hits((self._site_ids, self._row_field), (empty,) * 5)
 
     def _scan(self, q: str) -> Hits:
         q_compact = re.sub(r"[\s']+", "", q)  # "yun gang", "heng'an" -> pinyin form

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from .search import Hit, Hits, SearchIndex
+from .search import Hit, SearchIndex
 
 
 class LayeredIndex:
@@ -42,9 +42,12 @@ class LayeredIndex:
         return len(self.masked)
 
     def search(self, query: str) -> Sequence[Hit]:
-        hits, extra = self.base.search(query), self._extra.search(query)
-        if isinstance(hits, Hits):  # not an empty query's []
-            hits = hits.without(self.masked)  # on arrays: no Hit is made for the whole answer
+        hits = self.base.search(query).without(self.masked)  # on arrays: no Hit made for the whole answer
+        extra = self._extra.search(query)
         if not extra:
             return hits
         return sorted([*hits, *extra], key=lambda h: (-h.score, h.site_id))
+
+    def site_ids(self, query: str) -> list[str]:
+        """The sites ``query`` finds (base ones first, then the changed ones), no ``Hit`` made."""
+        return self.base.search(query).without(self.masked).site_ids() + self._extra.site_ids(query)

@@ -22,7 +22,7 @@ import numpy
 from .catalogue import Catalogue
 from .params import FILTERS, ParameterError, reject_unknown
 from .schema import Precision, Status
-from .search import MAX_QUERY, Hits
+from .search import MAX_QUERY
 
 MAX_VALUES = 100  # per filter; more than any vocabulary here, fewer than a hostile URL
 
@@ -59,9 +59,7 @@ class Selection:
         if self.school:
             keep &= df["school"].to_numpy(dtype=bool)
         if self.q:
-            hits = catalogue.search_index.search(self.q)
-            found = hits.site_ids() if isinstance(hits, Hits) else [h.site_id for h in hits]
-            keep &= df.index.isin(found)
+            keep &= df.index.isin(catalogue.search_index.site_ids(self.q))
         return df.index[keep].tolist()
 
     def slug(self, catalogue: Catalogue) -> str:
